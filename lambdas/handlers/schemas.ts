@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { AGENT_ID_PATTERN, RECORD_ID_PATTERN, RESERVED_AGENT_IDS } from '../core/ids.js';
+import type { JsonValue } from '../ports/index.js';
+
+/** Maximum length of a memory key, in characters. */
+export const MAX_KEY_LENGTH = 256;
+/** Maximum length of the text of a record or document, in characters. */
+export const MAX_CONTENT_LENGTH = 65_536;
+/** Maximum number of fields in the metadata of a record. */
+export const MAX_METADATA_FIELDS = 32;
+/** Maximum lifetime of a record in seconds: ten years. */
+export const MAX_TTL_SECONDS = 10 * 365 * 24 * 3600;
+
+// Control characters would corrupt logs and storage paths; no id or key may contain them.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** An agent id. */
+export const agentIdSchema = z
+  .string()
+  .regex(AGENT_ID_PATTERN, 'must be 1-64 lower-case letters, digits, "-" or "_"')
+  .refine((id) => !RESERVED_AGENT_IDS.has(id), 'is reserved');
+
+/** A record, document, user or session id. */
+export const recordIdSchema = z
+  .string()
+  .regex(RECORD_ID_PATTERN, 'must be 1-128 letters, digits, ".", "_", ":" or "-"');
+
+/** A memory key: any printable text up to {@link MAX_KEY_LENGTH} characters. */
+export const keySchema = z
+  .string()
+  .min(1)
+  .max(MAX_KEY_LENGTH)
+  .refine((key) => !CONTROL_CHARACTERS.test(key), 'must not contain control characters');
+
+const metadataKeySchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'is not a valid metadata key');
+
+/** Flat metadata: scalar values only. */
+export const metadataSchema = z
+  .record(metadataKeySchema, z.union([z.string().max(1024), z.number(), z.boolean()]))
+  .refine((value) => Object.keys(value).length <= MAX_METADATA_FIELDS, {
+    message: `must have at most ${MAX_METADATA_FIELDS} fields`,
+  });
+
+const jsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(jsonValueSchema),
+    z.record(z.string(), jsonValueSchema),
+  ]),
+);
+
+const contentSchema = z.string().min(1).max(MAX_CONTENT_LENGTH);
+
+/** Body of `POST /api/v1/agents`. */
+export const createAgentBodySchema = z.strictObject({
+  agent_id: agentIdSchema,
+  name: z.string().min(1).max(200),
+  quotas: z
+    .strictObject({ max_memory_records: z.number().int().min(1).max(10_000_000) })
+    .optional(),
+});
+
+/**
+ * Body of memory writes. `context` is the original demo's name for the text and `content` the
+ * current one; a key-value record gives `key` and `value` instead.
+ */
+export const memoryBodySchema = z
+  .strictObject({
+    user_id: recordIdSchema.nullish(),
+    session_id: recordIdSchema.nullish(),
+    key: keySchema.optional(),
+    context: contentSchema.optional(),
+    content: contentSchema.optional(),
+    value: jsonValueSchema.optional(),
+    metadata: metadataSchema.optional(),
+    ttl_seconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional(),
+  })
+  .refine((body) => !(body.context !== undefined && body.content !== undefined), {
+    message: 'give either "context" or "content", not both',
+    path: ['content'],
+  })
+  .refine(
+    (body) => body.context !== undefined || body.content !== undefined || body.value !== undefined,
+    { message: 'give the text as "context" or "content", or a "value"', path: ['content'] },
+  );
+
+/** Query of `GET /api/v1/{agent}/memory`. */
+export const memoryListQuerySchema = z.strictObject({
+  user_id: recordIdSchema.optional(),
+  session_id: recordIdSchema.optional(),
+  prefix: keySchema.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(512).optional(),
+});
+
+/** Body of `POST /api/v1/{agent}/search`. */
+export const searchBodySchema = z.strictObject({
+  query: z.string().min(1).max(1024),
+  user_id: recordIdSchema.optional(),
+  session_id: recordIdSchema.optional(),
+  metadata: metadataSchema.optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  limit: z.number().int().min(1).max(100).default(10),
+  highlight: z.boolean().default(true),
+});
+
+/** Body of `POST /api/v1/{agent}/search/index`. */
+export const indexBodySchema = z.strictObject({
+  documents: z
+    .array(
+      z.strictObject({
+        id: recordIdSchema.optional(),
+        content: contentSchema,
+        user_id: recordIdSchema.nullish(),
+        session_id: recordIdSchema.nullish(),
+        metadata: metadataSchema.optional(),
+      }),
+    )
+    .min(1)
+    .max(100),
+});

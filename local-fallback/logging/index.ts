@@ -1,0 +1,1 @@
+export { createPinoLogger, toAppLogger, type PinoLoggerOptions } from './pino-logger.js';

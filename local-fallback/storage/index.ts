@@ -1,0 +1,11 @@
+export { openDatabase, type OpenDatabaseOptions } from './database.js';
+export { migrate, MIGRATIONS, type Migration } from './migrations.js';
+export { SqliteMemoryStore } from './memory-store.js';
+export { SqliteSearchIndex, toMatchExpression, MAX_QUERY_TERMS } from './search-index.js';
+export { SqliteAgentRegistry } from './agent-registry.js';
+export { SqliteHealthProbe } from './health-probe.js';
+export {
+  FileSigningKeyProvider,
+  defaultKeyFile,
+  type FileSigningKeyOptions,
+} from './signing-keys.js';

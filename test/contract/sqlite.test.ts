@@ -1,0 +1,29 @@
+import { openDatabase } from '../../local-fallback/storage/database.js';
+import {
+  SqliteAgentRegistry,
+  SqliteMemoryStore,
+  SqliteSearchIndex,
+} from '../../local-fallback/storage/index.js';
+import { describeAgentRegistryContract } from './agent-registry.contract.js';
+import { describeMemoryStoreContract } from './memory-store.contract.js';
+import { describeSearchIndexContract } from './search-index.contract.js';
+
+function freshDatabase() {
+  const db = openDatabase(':memory:');
+  return { db, dispose: async () => void db.close() };
+}
+
+describeMemoryStoreContract('SQLite', async () => {
+  const { db, dispose } = freshDatabase();
+  return { store: new SqliteMemoryStore(db), dispose };
+});
+
+describeSearchIndexContract('SQLite FTS5', async () => {
+  const { db, dispose } = freshDatabase();
+  return { index: new SqliteSearchIndex(db), store: new SqliteMemoryStore(db), dispose };
+});
+
+describeAgentRegistryContract('SQLite', async () => {
+  const { db, dispose } = freshDatabase();
+  return { registry: new SqliteAgentRegistry(db), dispose };
+});
