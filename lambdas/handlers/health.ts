@@ -1,10 +1,12 @@
 import { createHttpHandler, type HttpHandler, type RouteHandler } from './http/create-handler.js';
 import { jsonResponse } from './http/response.js';
+import { buildOpenApiDocument } from './openapi.js';
 import type { HandlerServices } from './services.js';
 
-/** Builds the handler of `GET /health` and `GET /circuit-breakers`. Neither needs a token. */
+/** Builds the handler of `GET /health`, `GET /circuit-breakers` and `GET /docs`, all public. */
 export function createHealthHandler(services: HandlerServices): HttpHandler {
   const { service } = services;
+  const openApi = buildOpenApiDocument();
 
   const routes: Record<string, RouteHandler> = {
     'GET /health': async () => {
@@ -29,6 +31,7 @@ export function createHealthHandler(services: HandlerServices): HttpHandler {
       }));
       return jsonResponse(200, { breakers }, service);
     },
+    'GET /docs': async () => jsonResponse(200, openApi, service),
   };
   return createHttpHandler('health', routes, services);
 }

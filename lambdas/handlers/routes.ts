@@ -19,6 +19,7 @@ export interface RouteDefinition {
 export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/health', handler: 'health' },
   { method: 'GET', path: '/circuit-breakers', handler: 'health' },
+  { method: 'GET', path: '/docs', handler: 'health' },
   { method: 'POST', path: '/api/v1/agents', handler: 'agents' },
   { method: 'GET', path: '/api/v1/agents/{agent}', handler: 'agents' },
   { method: 'POST', path: '/api/v1/agents/{agent}/disable', handler: 'agents' },

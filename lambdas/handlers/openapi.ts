@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { ROUTES, routeKeyOf } from './routes.js';
+import {
+  createAgentBodySchema,
+  indexBodySchema,
+  memoryBodySchema,
+  memoryListQuerySchema,
+  searchBodySchema,
+} from './schemas.js';
+
+/** Who may call a route. */
+type Access = 'public' | 'admin' | 'agent' | 'admin or agent';
+
+interface RouteDoc {
+  readonly summary: string;
+  readonly access: Access;
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodObject;
+  readonly success: number;
+}
+
+const DOCS: Record<string, RouteDoc> = {
+  'GET /health': {
+    summary: 'Check the store with a real write and read',
+    access: 'public',
+    success: 200,
+  },
+  'GET /circuit-breakers': {
+    summary: 'List the circuit breakers of this node',
+    access: 'public',
+    success: 200,
+  },
+  'GET /docs': { summary: 'This OpenAPI document', access: 'public', success: 200 },
+  'POST /api/v1/agents': {
+    summary: 'Create an agent and its first token',
+    access: 'admin',
+    body: createAgentBodySchema,
+    success: 201,
+  },
+  'GET /api/v1/agents/{agent}': { summary: 'Get an agent', access: 'admin or agent', success: 200 },
+  'POST /api/v1/agents/{agent}/disable': {
+    summary: 'Disable an agent; its tokens stop working',
+    access: 'admin',
+    success: 200,
+  },
+  'POST /api/v1/agents/{agent}/enable': {
+    summary: 'Enable a disabled agent',
+    access: 'admin',
+    success: 200,
+  },
+  'POST /api/v1/agents/{agent}/tokens': {
+    summary: 'Issue another token for an agent',
+    access: 'admin',
+    success: 201,
+  },
+  'POST /api/v1/{agent}/memory': {
+    summary: 'Add a memory record; a key replaces the record with that key',
+    access: 'agent',
+    body: memoryBodySchema,
+    success: 201,
+  },
+  'GET /api/v1/{agent}/memory': {
+    summary: 'List memory records with cursor pagination',
+    access: 'agent',
+    query: memoryListQuerySchema,
+    success: 200,
+  },
+  'GET /api/v1/{agent}/memory/{id}': {
+    summary: 'Get a memory record by id',
+    access: 'agent',
+    success: 200,
+  },
+  'PUT /api/v1/{agent}/memory/{id}': {
+    summary: 'Create or replace a memory record by id',
+    access: 'agent',
+    body: memoryBodySchema,
+    success: 200,
+  },
+  'DELETE /api/v1/{agent}/memory/{id}': {
+    summary: 'Delete a memory record by id',
+    access: 'agent',
+    success: 204,
+  },
+  'GET /api/v1/{agent}/memory/keys/{key}': {
+    summary: 'Get a memory record by key',
+    access: 'agent',
+    success: 200,
+  },
+  'PUT /api/v1/{agent}/memory/keys/{key}': {
+    summary: 'Create or replace a memory record by key',
+    access: 'agent',
+    body: memoryBodySchema,
+    success: 200,
+  },
+  'DELETE /api/v1/{agent}/memory/keys/{key}': {
+    summary: 'Delete a memory record by key',
+    access: 'agent',
+    success: 204,
+  },
+  'POST /api/v1/{agent}/search': {
+    summary: 'Full-text search ranked by BM25',
+    access: 'agent',
+    body: searchBodySchema,
+    success: 200,
+  },
+  'POST /api/v1/{agent}/search/index': {
+    summary: 'Add plain documents to the search index',
+    access: 'agent',
+    body: indexBodySchema,
+    success: 201,
+  },
+};
+
+/** Builds the OpenAPI 3.1 document of the API from the route table and the request schemas. */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) {
+    const doc = DOCS[routeKeyOf(route)];
+    if (!doc) continue;
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = operation(route.path, doc);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Happy OS API',
+      version: '1',
+      description:
+        'Memory, search and identity for AI agents. Errors are application/problem+json ' +
+        '(RFC 9457) with a stable `code`, the `field` at fault and a `hint`.',
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
+    paths,
+  };
+}
+
+function operation(path: string, doc: RouteDoc): Record<string, unknown> {
+  const parameters: Record<string, unknown>[] = [...path.matchAll(/\{(\w+)\}/g)].map((match) => ({
+    name: match[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
+  for (const [name, schema] of Object.entries(doc.query?.shape ?? {})) {
+    parameters.push({
+      name,
+      in: 'query',
+      required: false,
+      schema: jsonSchema(schema as z.ZodType),
+    });
+  }
+
+  const result: Record<string, unknown> = {
+    summary: doc.summary,
+    description: `Access: ${doc.access}.`,
+    parameters,
+    responses: {
+      [doc.success]: { description: 'Success' },
+      '4XX': { description: 'Invalid request', content: { 'application/problem+json': {} } },
+    },
+  };
+  if (doc.access !== 'public') result.security = [{ bearer: [] }];
+  if (doc.body) {
+    result.requestBody = {
+      required: true,
+      content: { 'application/json': { schema: jsonSchema(doc.body) } },
+    };
+  }
+  return result;
+}
+
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
+  return rest;
+}
