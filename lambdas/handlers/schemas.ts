@@ -26,12 +26,16 @@ export const recordIdSchema = z
   .string()
   .regex(RECORD_ID_PATTERN, 'must be 1-128 letters, digits, ".", "_", ":" or "-"');
 
-/** A memory key: any printable text up to {@link MAX_KEY_LENGTH} characters. */
+/**
+ * A memory key: printable text up to {@link MAX_KEY_LENGTH} characters without `/`, because keys
+ * travel as one path segment and API Gateway decodes `%2F` before it matches routes.
+ */
 export const keySchema = z
   .string()
   .min(1)
   .max(MAX_KEY_LENGTH)
-  .refine((key) => !CONTROL_CHARACTERS.test(key), 'must not contain control characters');
+  .refine((key) => !CONTROL_CHARACTERS.test(key), 'must not contain control characters')
+  .refine((key) => !key.includes('/'), 'must not contain "/"');
 
 const metadataKeySchema = z
   .string()

@@ -1,7 +1,7 @@
 import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
@@ -63,8 +63,30 @@ export function createHttpHandler(
   const { powertools } = settings;
   if (powertools?.tracer) handler.use(captureLambdaHandler(powertools.tracer));
   if (powertools?.logger) handler.use(injectLambdaContext(powertools.logger));
-  if (powertools?.metrics) handler.use(logMetrics(powertools.metrics));
+  if (powertools?.metrics) {
+    handler.use(logMetrics(powertools.metrics));
+    // middy runs `after` and `onError` hooks in reverse order of use, so this one sees the
+    // response that the problem middleware below has shaped.
+    handler.use(responseMetrics(powertools.metrics));
+  }
   return handler.use(problemErrors(name, settings));
+}
+
+/**
+ * Middleware that counts responses by status class, so dashboards and alarms see client and
+ * server errors per function.
+ */
+function responseMetrics(
+  metrics: Metrics,
+): MiddlewareObj<HttpEvent, HttpResult, Error, LambdaContext> {
+  const record = (status: number | undefined) => {
+    const statusClass = status === undefined ? 'unknown' : `${Math.floor(status / 100)}xx`;
+    metrics.addMetric(`Responses${statusClass}`, MetricUnit.Count, 1);
+  };
+  return {
+    after: async (request) => record(request.response?.statusCode),
+    onError: async (request) => record(request.response?.statusCode),
+  };
 }
 
 /** Middleware that answers errors with problem+json; named so traces say which one ran. */

@@ -1,0 +1,1 @@
+export { fromPowertoolsLogger } from './powertools-logger.js';

@@ -1,0 +1,66 @@
+/**
+ * Entry point of the edge service: `npm start` (or `tsx local-fallback/server/main.ts --help`).
+ * Serves the API from SQLite on the same handler functions the Lambda functions run.
+ */
+import { createPinoLogger, toAppLogger } from '../logging/index.js';
+import { composeSqliteNode } from './compose.js';
+import { closeServer, createEdgeServer, listen } from './server.js';
+import { EDGE_USAGE, readEdgeSettings, type EdgeSettings } from './settings.js';
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    console.log(EDGE_USAGE);
+    return;
+  }
+  const settings = readEdgeSettings(process.argv.slice(2), process.env);
+  const logger = createPinoLogger({ name: settings.service });
+  const node = composeSqliteNode(
+    {
+      service: settings.service,
+      dataDir: settings.dataDir,
+      nodeId: settings.nodeId,
+      adminToken: settings.adminToken.value,
+      keyFile: settings.keyFile,
+    },
+    toAppLogger(logger),
+  );
+  const server = createEdgeServer({ handlers: node.handlers, logger, service: settings.service });
+  const address = await listen(server, settings.port, settings.host);
+  logger.info({ port: address.port, host: settings.host, dataDir: settings.dataDir }, 'Listening.');
+  printBanner(settings, address.port);
+
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'Shutting down.');
+    await closeServer(server);
+    node.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+function printBanner(settings: EdgeSettings, port: number): void {
+  const host = settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host;
+  const base = `http://${host}:${port}`;
+  const { adminToken } = settings;
+  const tokenLine = adminToken.file
+    ? `Admin token${adminToken.generated ? ' (generated now)' : ''}: kept in ${adminToken.file}`
+    : 'Admin token: taken from HAPPY_ADMIN_TOKEN.';
+  const exportLine = adminToken.file
+    ? `  export HAPPY_ADMIN_TOKEN=$(cat ${adminToken.file})\n`
+    : '';
+  console.log(`
+Happy OS ${settings.service} service on ${base} (data in ${settings.dataDir})
+${tokenLine}
+${adminToken.generated ? `  ${adminToken.value}\n` : ''}
+Try it:
+${exportLine}  curl -s ${base}/health
+  curl -s -X POST ${base}/api/v1/agents -H "authorization: Bearer $HAPPY_ADMIN_TOKEN" \\
+    -H 'content-type: application/json' -d '{"agent_id": "demo-agent", "name": "Demo"}'
+`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import type { ServiceName } from '../../lambdas/handlers/index.js';
+
+/** Settings of one edge process, from flags first, then environment variables, then defaults. */
+export interface EdgeSettings {
+  readonly port: number;
+  readonly host: string;
+  /** Folder shared by the nodes of one local installation: admin token and token key. */
+  readonly home: string;
+  readonly dataDir: string;
+  readonly nodeId: string;
+  readonly service: ServiceName;
+  readonly adminToken: AdminToken;
+  readonly keyFile: string;
+}
+
+/** The admin token and where it came from. */
+export interface AdminToken {
+  readonly value: string;
+  /** File the token was read from or generated into; null when it came from the environment. */
+  readonly file: string | null;
+  /** True when this start generated it, so it should be printed once. */
+  readonly generated: boolean;
+}
+
+const settingsSchema = z.strictObject({
+  port: z.coerce.number().int().min(0).max(65_535),
+  host: z.string().min(1),
+  home: z.string().min(1),
+  dataDir: z.string().min(1).optional(),
+  nodeId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits, "-"'),
+  service: z.enum(['edge', 'cloud']),
+  adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  keyFile: z.string().min(1).optional(),
+});
+
+/** Help text of the edge command. */
+export const EDGE_USAGE = `Usage: npm start -- [options]
+  --port N           TCP port to listen on (env PORT, default 8000)
+  --host ADDR        address to bind (env HOST, default 127.0.0.1)
+  --home DIR         folder of the admin token and token key (env HAPPY_HOME, default .happy)
+  --data-dir DIR     folder of the database (env HAPPY_DATA_DIR, default <home>/<service>)
+  --node-id ID       id of this node in record versions (env HAPPY_NODE_ID, default edge)
+  --service NAME     "edge", or "cloud" for the local stand-in of the cloud path (default edge)
+  --key-file FILE    token signing key (env HAPPY_KEY_FILE, default <home>/keys/token-signing.jwk.json)
+The admin token comes from HAPPY_ADMIN_TOKEN; without it, one is generated at first start,
+kept in <home>/admin-token and printed.`;
+
+/**
+ * Reads the settings from `argv` and `env`.
+ *
+ * @throws {Error} listing every invalid setting at once.
+ */
+export function readEdgeSettings(argv: string[], env: NodeJS.ProcessEnv): EdgeSettings {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      home: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'node-id': { type: 'string' },
+      service: { type: 'string' },
+      'key-file': { type: 'string' },
+    },
+    strict: true,
+  });
+  const parsed = settingsSchema.safeParse({
+    port: values.port ?? env.PORT ?? 8000,
+    host: values.host ?? env.HOST ?? '127.0.0.1',
+    home: values.home ?? env.HAPPY_HOME ?? '.happy',
+    dataDir: values['data-dir'] ?? env.HAPPY_DATA_DIR,
+    nodeId: values['node-id'] ?? env.HAPPY_NODE_ID ?? 'edge',
+    service: values.service ?? 'edge',
+    adminToken: env.HAPPY_ADMIN_TOKEN || undefined,
+    keyFile: values['key-file'] ?? env.HAPPY_KEY_FILE,
+  });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `  ${issue.path.join('.')}: ${issue.message}`,
+    );
+    throw new Error(`Invalid edge settings:\n${problems.join('\n')}\n\n${EDGE_USAGE}`);
+  }
+
+  const settings = parsed.data;
+  const home = resolve(settings.home);
+  return {
+    ...settings,
+    home,
+    dataDir: resolve(settings.dataDir ?? join(home, settings.service)),
+    keyFile: resolve(settings.keyFile ?? join(home, 'keys', 'token-signing.jwk.json')),
+    adminToken: settings.adminToken
+      ? { value: settings.adminToken, file: null, generated: false }
+      : loadOrCreateAdminToken(home),
+  };
+}
+
+/**
+ * Reads the admin token kept in the home folder, generating it at first start. Nodes started
+ * with the same home share it.
+ */
+function loadOrCreateAdminToken(home: string): AdminToken {
+  const file = join(home, 'admin-token');
+  if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), file, generated: false };
+
+  mkdirSync(home, { recursive: true });
+  const value = `happy_admin_${randomBytes(24).toString('base64url')}`;
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${value}\n`, { mode: 0o600 });
+  renameSync(temporary, file);
+  return { value, file, generated: true };
+}
