@@ -6,7 +6,12 @@ import type {
   Metadata,
 } from '../ports/index.js';
 import type { HybridLogicalClock } from './clock.js';
-import { LimitExceededError, RequestValidationError, ResourceNotFoundError } from './errors.js';
+import {
+  LimitExceededError,
+  RequestValidationError,
+  ResourceConflictError,
+  ResourceNotFoundError,
+} from './errors.js';
 import type { IdGenerator } from './ids.js';
 
 /** Fields a caller sets on a memory record. */
@@ -71,6 +76,7 @@ export class MemoryService {
     input: MemoryInput,
   ): Promise<MemoryWriteResult> {
     const existing = await this.deps.store.get(agentId, id, this.now());
+    await this.checkKeyFree(agentId, id, input.key);
     return this.write(agentId, id, existing, maxRecords, input);
   }
 
@@ -178,6 +184,22 @@ export class MemoryService {
       version: this.deps.clock.now(),
       deleted: true,
     });
+  }
+
+  /** Keeps keys unique: a key may name only one live record. */
+  private async checkKeyFree(agentId: string, id: string, key: string | null | undefined) {
+    if (!key) return;
+    const holder = await this.deps.store.getByKey(agentId, key, this.now());
+    if (holder && holder.id !== id) {
+      throw new ResourceConflictError(
+        'key_in_use',
+        `Key "${key}" belongs to record "${holder.id}".`,
+        {
+          field: 'body.key',
+          hint: 'Write through PUT /memory/keys/{key}, or delete the other record first.',
+        },
+      );
+    }
   }
 
   private async checkQuota(agentId: string, maxRecords: number): Promise<void> {

@@ -136,12 +136,14 @@ export function isTextualContentType(contentType: string | undefined): boolean {
  */
 export function parseQueryString(rawQueryString: string): Record<string, string> | undefined {
   if (rawQueryString === '') return undefined;
-  const parameters: Record<string, string> = {};
+  // A Map, then Object.fromEntries, so a key such as `__proto__` becomes an own property as in
+  // the JSON event API Gateway sends, instead of changing the object's prototype.
+  const parameters = new Map<string, string>();
   for (const [key, value] of new URLSearchParams(rawQueryString)) {
-    const previous = parameters[key];
-    parameters[key] = previous === undefined ? value : `${previous},${value}`;
+    const previous = parameters.get(key);
+    parameters.set(key, previous === undefined ? value : `${previous},${value}`);
   }
-  return Object.keys(parameters).length > 0 ? parameters : undefined;
+  return parameters.size > 0 ? Object.fromEntries(parameters) : undefined;
 }
 
 /** Lower-cases header names, joins repeated headers with commas and takes out the cookies. */

@@ -25,6 +25,10 @@ interface HitRow {
 }
 
 /**
+ * NOTE: BM25 term statistics come from the whole FTS5 table, so other agents' writes shift an
+ * agent's scores (never its hits). Per-agent tables or a ranking function with per-agent
+ * statistics would close this side channel.
+ *
  * Full-text search over the edge's FTS5 table, ranked by FTS5's BM25 (k1 = 1.2, b = 0.75, the
  * same defaults as OpenSearch). Query text is split into terms, each quoted, and joined with OR,
  * so no FTS5 query syntax from the caller is ever interpreted.

@@ -30,13 +30,29 @@ export function readJsonBody(event: HttpEvent, limits: RequestLimits): unknown {
   }
   checkDepth(text, limits.maxJsonDepth);
   try {
-    return JSON.parse(text);
+    return JSON.parse(text, rejectPrototypeKeys);
   } catch (error) {
+    if (error instanceof RequestValidationError) throw error;
     throw new RequestValidationError('malformed_json', 'The request body is not valid JSON.', {
       field: 'body',
       hint: `Fix the JSON syntax (${(error as Error).message}).`,
     });
   }
+}
+
+/**
+ * Rejects `__proto__` as an object key anywhere in a body. JSON.parse keeps it as a plain
+ * property, but copying such an object by assignment (as zod's record parser does) would drop
+ * it or change a prototype, so the caller would not get back what it stored.
+ */
+function rejectPrototypeKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__') {
+    throw new RequestValidationError('forbidden_key', 'The JSON body uses "__proto__" as a key.', {
+      field: 'body',
+      hint: 'Rename the "__proto__" key.',
+    });
+  }
+  return value;
 }
 
 /**
