@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const server = createEdgeServer({ handlers: node.handlers, logger, service: settings.service });
   const address = await listen(server, settings.port, settings.host);
   logger.info({ port: address.port, host: settings.host, dataDir: settings.dataDir }, 'Listening.');
-  printBanner(settings, address.port);
+  if (!settings.quiet) printBanner(settings, address.port);
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'Shutting down.');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -16,6 +16,8 @@ export interface EdgeSettings {
   readonly service: ServiceName;
   readonly adminToken: AdminToken;
   readonly keyFile: string;
+  /** Skips the start banner, for nodes started by another program. */
+  readonly quiet: boolean;
 }
 
 /** The admin token and where it came from. */
@@ -47,6 +49,7 @@ export const EDGE_USAGE = `Usage: npm start -- [options]
   --node-id ID       id of this node in record versions (env HAPPY_NODE_ID, default edge)
   --service NAME     "edge", or "cloud" for the local stand-in of the cloud path (default edge)
   --key-file FILE    token signing key (env HAPPY_KEY_FILE, default <home>/keys/token-signing.jwk.json)
+  --quiet            print no start banner
 The admin token comes from HAPPY_ADMIN_TOKEN; without it, one is generated at first start,
 kept in <home>/admin-token and printed.`;
 
@@ -66,6 +69,7 @@ export function readEdgeSettings(argv: string[], env: NodeJS.ProcessEnv): EdgeSe
       'node-id': { type: 'string' },
       service: { type: 'string' },
       'key-file': { type: 'string' },
+      quiet: { type: 'boolean' },
     },
     strict: true,
   });
@@ -91,6 +95,7 @@ export function readEdgeSettings(argv: string[], env: NodeJS.ProcessEnv): EdgeSe
   return {
     ...settings,
     home,
+    quiet: values.quiet ?? false,
     dataDir: resolve(settings.dataDir ?? join(home, settings.service)),
     keyFile: resolve(settings.keyFile ?? join(home, 'keys', 'token-signing.jwk.json')),
     adminToken: settings.adminToken
@@ -103,7 +108,7 @@ export function readEdgeSettings(argv: string[], env: NodeJS.ProcessEnv): EdgeSe
  * Reads the admin token kept in the home folder, generating it at first start. Nodes started
  * with the same home share it.
  */
-function loadOrCreateAdminToken(home: string): AdminToken {
+export function loadOrCreateAdminToken(home: string): AdminToken {
   const file = join(home, 'admin-token');
   if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), file, generated: false };
 
@@ -111,6 +116,14 @@ function loadOrCreateAdminToken(home: string): AdminToken {
   const value = `happy_admin_${randomBytes(24).toString('base64url')}`;
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, `${value}\n`, { mode: 0o600 });
-  renameSync(temporary, file);
+  try {
+    // Linking fails when another process sharing this home wrote its token first; keep that one.
+    linkSync(temporary, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return { value: readFileSync(file, 'utf8').trim(), file, generated: false };
+  } finally {
+    unlinkSync(temporary);
+  }
   return { value, file, generated: true };
 }

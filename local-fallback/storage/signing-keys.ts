@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { Jwk, SigningKey, SigningKeyProvider } from '../../lambdas/ports/index.js';
@@ -57,8 +57,16 @@ async function createKeyFile(keyFile: string): Promise<void> {
   const { privateKey } = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: ALGORITHM, use: 'sig' };
   mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
-  // Write then rename, so a crash never leaves a half-written key that would lock tokens out.
-  const temporary = `${keyFile}.${process.pid}.tmp`;
+  // Write a temporary file, then link it into place: a crash never leaves a half-written key,
+  // and when two processes sharing a home start at once, the link of the second fails and it
+  // uses the first one's key instead of replacing it.
+  const temporary = `${keyFile}.${process.pid}.${randomUUID()}.tmp`;
   writeFileSync(temporary, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' });
-  renameSync(temporary, keyFile);
+  try {
+    linkSync(temporary, keyFile);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
 }

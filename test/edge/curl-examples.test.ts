@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEdgeProcess, type RunningNode } from '../support/processes.js';
+import { pino } from 'pino';
+import { freeLoopbackPort, startLocalTopology } from '../../local-fallback/topology/index.js';
+import type { LocalTopology } from '../../local-fallback/topology/index.js';
 
 const run = promisify(execFile);
 const MARKER = '<!-- curl-examples:';
@@ -20,24 +22,34 @@ function readmeExamples(): string {
 
 describe('README curl examples', () => {
   let home: string;
-  let edge: RunningNode;
+  let topology: LocalTopology;
   let output: string;
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'happy-readme-'));
-    // The service generates its own admin token into <home>/admin-token, as on a first start.
-    edge = await startEdgeProcess({ home });
+    // The topology of `npm start` generates the admin token into <home>/admin-token, as on a
+    // first start.
+    topology = await startLocalTopology({
+      home,
+      port: await freeLoopbackPort(),
+      logger: pino({ level: 'silent' }),
+    });
     const script = readmeExamples()
-      .replaceAll('http://127.0.0.1:8000', edge.url)
+      .replaceAll('http://127.0.0.1:8000', topology.url)
       .replaceAll('.happy/admin-token', join(home, 'admin-token'));
     const result = await run('bash', ['-euo', 'pipefail', '-c', script], { timeout: 20_000 });
     output = result.stdout;
   });
 
-  afterAll(async () => edge?.stop());
+  afterAll(async () => topology?.stop());
 
   it('reports the service healthy', () => {
     expect(output).toContain('"status":"healthy"');
+  });
+
+  it('is served by the cloud stand-in', () => {
+    expect(output).toContain('"service":"cloud"');
+    expect(output).not.toContain('"service":"edge"');
   });
 
   it('stores the original demo request', () => {

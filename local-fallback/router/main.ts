@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+
+import { type Logger, pino } from 'pino';
+
+import type { RouterConfig } from './config.js';
+import { ROUTER_USAGE, loadRouterConfig } from './config-loader.js';
+import { RouterConfigInvalidError } from './errors.js';
+import { type Router, createRouter } from './router.js';
+
+// Returns the configuration, or undefined after printing the help; exits 2 when it is invalid.
+function loadOrExit(): RouterConfig | undefined {
+  try {
+    const loaded = loadRouterConfig({ argv: process.argv.slice(2), env: process.env });
+    if (loaded.help) {
+      process.stdout.write(`${ROUTER_USAGE}\n`);
+      return undefined;
+    }
+    return loaded.config;
+  } catch (error) {
+    if (error instanceof RouterConfigInvalidError) {
+      process.stderr.write(`${error.message}\n\n${ROUTER_USAGE}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+function withAdminToken(config: RouterConfig): RouterConfig {
+  if (config.adminToken !== undefined) {
+    return config;
+  }
+  // Printed once, outside the log, so that the token never reaches log storage.
+  const adminToken = randomBytes(24).toString('base64url');
+  process.stderr.write(
+    `HAPPY_ADMIN_TOKEN is not set; the admin token of this run is ${adminToken}\n`,
+  );
+  return { ...config, adminToken };
+}
+
+function stopOnSignals(router: Router, logger: Logger): void {
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'router stopping');
+    router.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'router failed to close');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+/**
+ * Runs the health router from the command line:
+ * `tsx local-fallback/router/main.ts --primary URL --secondary URL --port 8000`.
+ * Exits with status 2 on an invalid configuration and 1 when the port cannot be bound.
+ */
+async function main(): Promise<void> {
+  const loaded = loadOrExit();
+  if (loaded === undefined) {
+    return;
+  }
+
+  const config = withAdminToken(loaded);
+  const logger = pino({ name: 'happy-router', level: process.env.LOG_LEVEL ?? 'info' });
+  const router = createRouter(config, { logger });
+  try {
+    await router.listen();
+  } catch (error) {
+    logger.fatal({ err: error, host: config.host, port: config.port }, 'router failed to listen');
+    await router.close();
+    process.exit(1);
+  }
+  stopOnSignals(router, logger);
+}
+
+await main();

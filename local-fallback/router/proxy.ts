@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { CircuitState, isBrokenCircuitError, isIsolatedCircuitError } from 'cockatiel';
+
+import { ClientAbort } from './client-abort.js';
+import type { ExchangeOutcome, ResponseSink } from './exchange.js';
+import {
+  FAILOVER_HEADER,
+  REQUEST_ID_HEADER,
+  SERVED_BY_HEADER,
+  buildDownstreamHeaders,
+  buildUpstreamHeaders,
+} from './headers.js';
+import { type FailedAttempt, sendAllTargetsDown, sendOutcomeUnknown } from './proxy-problems.js';
+import { type RequestBody, readRequestBody } from './request-body.js';
+import type { AttemptRequest, Target } from './target.js';
+import { type TargetFailure, type TargetRole, otherRole } from './types.js';
+
+/** Router state and callbacks used by {@link proxyRequest}. */
+export interface ProxyContext {
+  readonly targets: Readonly<Record<TargetRole, Target>>;
+  /** Role that receives traffic first. */
+  activeRole(): TargetRole;
+  readonly maxRetryBodyBytes: number;
+  readonly trustForwardedHeaders: boolean;
+  /** Called after every exchange with a target, for metrics and passive health detection. */
+  onExchange(target: Target, outcome: ExchangeOutcome, seconds: number): void;
+  /** Called when a request goes to a second target after the first one failed. */
+  onRetry(from: Target, to: Target, failure: TargetFailure): void;
+  /** Called when the router responds with its own error instead of a target response. */
+  onRouterError(code: 'all_targets_down' | 'outcome_unknown'): void;
+}
+
+/**
+ * Returns true when a request may be sent twice: GET, HEAD, or any method with an
+ * `Idempotency-Key` header.
+ */
+export function isSafeToRepeat(req: IncomingMessage): boolean {
+  const key = req.headers['idempotency-key'];
+  return req.method === 'GET' || req.method === 'HEAD' || (typeof key === 'string' && key !== '');
+}
+
+/** A client request ready to send: the same headers and body go to every target tried. */
+interface PreparedRequest {
+  readonly requestId: string;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: RequestBody;
+  readonly retryable: boolean;
+  readonly clientAbort: ClientAbort;
+}
+
+/**
+ * Proxies one client request: to the active target first and, when that fails in a way that
+ * allows it, to the other target within the same client call. A request is sent to a second
+ * target only when it is safe to repeat or when it provably never reached the first one.
+ */
+export async function proxyRequest(
+  context: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const prepared = await prepare(context, req, res);
+  const active = context.activeRole();
+  const order = [context.targets[active], context.targets[otherRole(active)]];
+  const failures: FailedAttempt[] = [];
+
+  for (const [index, target] of order.entries()) {
+    const last = index === order.length - 1;
+    const retried = failures.some((failed) => failed.failure.kind !== 'breaker_open');
+    const outcome = await tryTarget(context, { req, res, prepared }, target, { last, retried });
+
+    const next = nextStep(outcome, prepared);
+    if (next === 'done') {
+      return;
+    }
+    const failure = failureOf(outcome);
+    failures.push({ target, failure });
+    if (next === 'unknown') {
+      context.onRouterError('outcome_unknown');
+      sendOutcomeUnknown(res, target, failure, prepared.requestId);
+      return;
+    }
+    const nextTarget = order[index + 1];
+    if (nextTarget !== undefined) {
+      context.onRetry(target, nextTarget, failure);
+    }
+  }
+  context.onRouterError('all_targets_down');
+  sendAllTargetsDown(res, failures, prepared.requestId);
+}
+
+interface ClientExchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly prepared: PreparedRequest;
+}
+
+function tryTarget(
+  context: ProxyContext,
+  client: ClientExchange,
+  target: Target,
+  position: { readonly last: boolean; readonly retried: boolean },
+): Promise<ExchangeOutcome> {
+  const { req, res, prepared } = client;
+  const request: AttemptRequest = {
+    method: req.method ?? 'GET',
+    path: originPath(req.url ?? '/'),
+    headers: prepared.headers,
+    body: bodyFor(prepared.body),
+    clientAbort: prepared.clientAbort,
+    holdFailures: prepared.retryable && !position.last,
+  };
+  const sink = clientSink(res, target.label, position.retried, prepared.requestId);
+  return attemptWithBreaker(context, target, request, sink, position.last);
+}
+
+async function prepare(
+  context: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<PreparedRequest> {
+  const clientAbort = new ClientAbort();
+  res.on('close', () => {
+    if (!res.writableFinished) {
+      clientAbort.abort();
+    }
+  });
+
+  const requestId = headerValue(req, REQUEST_ID_HEADER) ?? randomUUID();
+  const wantRetry = isSafeToRepeat(req);
+  const { body, retryable } = await readRequestBody(req, wantRetry, context.maxRetryBodyBytes);
+  const headers = buildUpstreamHeaders(req.headers, {
+    clientAddress: req.socket.remoteAddress ?? 'unknown',
+    host: req.headers.host,
+    protocol: 'http',
+    trustIncoming: context.trustForwardedHeaders,
+  });
+  headers[REQUEST_ID_HEADER] = requestId;
+  return { requestId, headers, body, retryable, clientAbort };
+}
+
+// A client that treats the router as a forward proxy sends an absolute URL (RFC 9112 section
+// 3.2.2). The target gets only its path and query.
+function originPath(url: string): string {
+  if (url.startsWith('/')) {
+    return url;
+  }
+  const parsed = URL.canParse(url) ? new URL(url) : new URL(`/${url}`, 'http://router');
+  return `${parsed.pathname}${parsed.search}`;
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function bodyFor(body: RequestBody): Buffer | AsyncIterable<Buffer> | null {
+  switch (body.kind) {
+    case 'none':
+      return null;
+    case 'buffered':
+      return body.buffer;
+    case 'streamed':
+      return body.stream.open();
+  }
+}
+
+// Runs one exchange through the target's breaker. A half-open breaker is testing the target
+// with one request, so other requests go to the other target instead of queueing behind that
+// test. The last target left is always tried.
+async function attemptWithBreaker(
+  context: ProxyContext,
+  target: Target,
+  request: AttemptRequest,
+  sink: ResponseSink,
+  last: boolean,
+): Promise<ExchangeOutcome> {
+  if (!last && target.breaker.state === CircuitState.HalfOpen) {
+    return breakerOutcome('circuit breaker is half-open and testing the target');
+  }
+
+  const started = performance.now();
+  let outcome: ExchangeOutcome;
+  try {
+    outcome = await target.breaker.execute(() => target.attempt(request, sink));
+  } catch (error) {
+    if (isBrokenCircuitError(error) || isIsolatedCircuitError(error)) {
+      return breakerOutcome('circuit breaker is open');
+    }
+    // attempt() never rejects, so this is a bug; nothing proves the request was not sent.
+    const message = error instanceof Error ? error.message : String(error);
+    outcome = { kind: 'failed', failure: { kind: 'other', message }, sent: true };
+  }
+  context.onExchange(target, outcome, (performance.now() - started) / 1000);
+  return outcome;
+}
+
+function breakerOutcome(message: string): ExchangeOutcome {
+  return { kind: 'failed', failure: { kind: 'breaker_open', message }, sent: false };
+}
+
+// 'done': the client has its response. 'next': try the other target. 'unknown': the request may
+// have reached a target and must not be sent again.
+function nextStep(
+  outcome: ExchangeOutcome,
+  prepared: PreparedRequest,
+): 'done' | 'next' | 'unknown' {
+  if (outcome.kind === 'forwarded' || outcome.kind === 'client_aborted') {
+    return 'done';
+  }
+  if (outcome.kind === 'held' || prepared.retryable) {
+    return 'next';
+  }
+  const body = prepared.body;
+  const bodyRead = body.kind === 'streamed' && body.stream.started;
+  return outcome.sent || bodyRead ? 'unknown' : 'next';
+}
+
+function failureOf(outcome: ExchangeOutcome): TargetFailure {
+  if (outcome.kind === 'held' || outcome.kind === 'failed') {
+    return outcome.failure;
+  }
+  return { kind: 'other', message: `unexpected outcome ${outcome.kind}` };
+}
+
+function clientSink(
+  res: ServerResponse,
+  label: string,
+  retried: boolean,
+  requestId: string,
+): ResponseSink {
+  return {
+    head(status, upstream) {
+      const headers = buildDownstreamHeaders(upstream);
+      headers[SERVED_BY_HEADER] = label;
+      headers[REQUEST_ID_HEADER] = requestId;
+      if (retried) {
+        headers[FAILOVER_HEADER] = 'retried';
+      }
+      res.writeHead(status, headers);
+    },
+    write: (chunk) => res.write(chunk),
+    onceDrain: (callback) => res.once('drain', callback),
+    end: () => res.end(),
+    destroy: (error) => res.destroy(error),
+  };
+}

@@ -1,0 +1,181 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { CircuitBreakerPolicy } from 'cockatiel';
+import { Client, Pool } from 'undici';
+
+import { createBreaker } from './breaker.js';
+import type { TargetConfig } from './config.js';
+import {
+  type ExchangeOutcome,
+  type ExchangeRequest,
+  type ResponseSink,
+  exchange,
+  isFailedOutcome,
+  statusFailure,
+} from './exchange.js';
+import type { FaultInjector } from './faults.js';
+import { HealthTracker } from './health.js';
+import { PROBLEM_CONTENT_TYPE } from './problem.js';
+import type { TargetRole } from './types.js';
+
+/** A request for {@link Target.attempt}: the target fills in its base path and timeouts. */
+export type AttemptRequest = Omit<ExchangeRequest, 'headersTimeoutMs' | 'bodyTimeoutMs'>;
+
+/**
+ * One target behind the router: its connection pool, circuit breaker and health state. Every
+ * request and health check passes through the fault injector first.
+ */
+export class Target {
+  readonly role: TargetRole;
+  readonly config: TargetConfig;
+  readonly label: string;
+  /** Target URL without credentials, for status and logs. */
+  readonly displayUrl: string;
+  readonly breaker: CircuitBreakerPolicy;
+  readonly health: HealthTracker;
+  /** Traffic to the target, over keep-alive connections. */
+  readonly pool: Pool;
+  // Health checks use their own connection, so a pool whose connections are all busy with
+  // traffic cannot delay a check into a timeout.
+  readonly #checkClient: Client;
+  readonly #basePath: string;
+  readonly #faults: FaultInjector;
+
+  constructor(role: TargetRole, config: TargetConfig, faults: FaultInjector, now: number) {
+    const url = new URL(config.url);
+    this.role = role;
+    this.config = config;
+    this.label = config.label;
+    this.#faults = faults;
+    this.#basePath = url.pathname.replace(/\/+$/, '');
+    url.username = '';
+    url.password = '';
+    this.displayUrl = url.toString();
+    this.breaker = createBreaker(config.breaker, isFailedOutcome);
+    this.health = new HealthTracker(config.healthCheck, now);
+    // NOTE: undici 7 starts headersTimeout only when a request is written. A request that
+    // waits for a free connection of a saturated pool has no time limit.
+    this.pool = new Pool(url.origin, {
+      connections: config.connections,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      connect: { timeout: config.connectTimeoutMs },
+      headersTimeout: config.headersTimeoutMs,
+      bodyTimeout: config.bodyTimeoutMs,
+    });
+    this.#checkClient = new Client(url.origin, {
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      connect: { timeout: config.healthCheck.timeoutMs },
+    });
+  }
+
+  /** Prefixes a request path with the base path of the target URL. */
+  path(requestPath: string): string {
+    return `${this.#basePath}${requestPath}`;
+  }
+
+  /**
+   * Sends one request to the target, after applying the active faults, without the circuit
+   * breaker. Never rejects.
+   */
+  async attempt(request: AttemptRequest, sink: ResponseSink): Promise<ExchangeOutcome> {
+    const decision = this.#faults.decide(this.role);
+    const headersTimeoutMs = this.config.headersTimeoutMs;
+    const full = {
+      ...request,
+      path: this.path(request.path),
+      headersTimeoutMs,
+      bodyTimeoutMs: this.config.bodyTimeoutMs,
+    };
+    switch (decision.kind) {
+      case 'none':
+        return exchange(this.pool, full, sink);
+      case 'refuse':
+        return refusedOutcome(decision.faultId);
+      case 'hang':
+        return hangOutcome(request.clientAbort.signal, headersTimeoutMs);
+      case 'error':
+        return this.#faultResponse(request, sink, decision.faultId, decision.status);
+      case 'delay':
+        return this.#delayed(full, sink, decision.ms);
+    }
+  }
+
+  /** Stops the health check connection and the pool; requests in flight are aborted. */
+  async close(): Promise<void> {
+    await Promise.allSettled([this.pool.destroy(), this.#checkClient.destroy()]);
+  }
+
+  /** Client of the health checks; see {@link runHealthCheck}. */
+  get checkClient(): Client {
+    return this.#checkClient;
+  }
+
+  /** Fault injector shared by all targets. */
+  get faults(): FaultInjector {
+    return this.#faults;
+  }
+
+  async #delayed(
+    request: ExchangeRequest,
+    sink: ResponseSink,
+    ms: number,
+  ): Promise<ExchangeOutcome> {
+    if (ms >= request.headersTimeoutMs) {
+      return hangOutcome(request.clientAbort.signal, request.headersTimeoutMs);
+    }
+    try {
+      await sleep(ms, undefined, { signal: request.clientAbort.signal });
+    } catch {
+      return { kind: 'client_aborted' };
+    }
+    return exchange(
+      this.pool,
+      { ...request, headersTimeoutMs: request.headersTimeoutMs - ms },
+      sink,
+    );
+  }
+
+  #faultResponse(
+    request: AttemptRequest,
+    sink: ResponseSink,
+    faultId: string,
+    status: number,
+  ): ExchangeOutcome {
+    const failure = statusFailure(status);
+    if (request.holdFailures) {
+      return { kind: 'held', status, failure };
+    }
+
+    const body = Buffer.from(
+      JSON.stringify({
+        status: 'unhealthy',
+        code: 'fault_injected',
+        fault_id: faultId,
+        service: this.label,
+      }),
+    );
+    sink.head(status, {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'content-length': String(body.length),
+    });
+    sink.write(body);
+    sink.end();
+    return { kind: 'forwarded', status, failure };
+  }
+}
+
+function refusedOutcome(faultId: string): ExchangeOutcome {
+  const message = `connection failed (ECONNREFUSED, fault ${faultId})`;
+  return { kind: 'failed', failure: { kind: 'connect_error', message }, sent: false };
+}
+
+// A hanging target is one that accepted the request: its outcome is unknown, as in a real hang.
+async function hangOutcome(signal: AbortSignal, timeoutMs: number): Promise<ExchangeOutcome> {
+  try {
+    await sleep(timeoutMs, undefined, { signal });
+  } catch {
+    return { kind: 'client_aborted' };
+  }
+  const failure = { kind: 'timeout' as const, message: 'response headers timed out' };
+  return { kind: 'failed', failure, sent: true };
+}

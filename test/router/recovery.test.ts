@@ -1,0 +1,110 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import {
+  type RecoveryGateResult,
+  type Router,
+  createRouter,
+} from '../../local-fallback/router/index.js';
+import {
+  ADMIN_TOKEN,
+  type TargetProcess,
+  recordEvents,
+  startTarget,
+  waitUntil,
+} from './harness.js';
+
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+
+describe('router breaker and recovery gate', { timeout: 60_000 }, () => {
+  const processes: TargetProcess[] = [];
+  let router: Router | undefined;
+
+  afterEach(async () => {
+    await router?.close();
+    router = undefined;
+    await Promise.all(processes.splice(0).map((target) => target.kill()));
+  });
+
+  async function setUp(gate: () => Promise<RecoveryGateResult>) {
+    const primary = await startTarget('cloud');
+    const secondary = await startTarget('edge');
+    processes.push(primary, secondary);
+    router = createRouter(
+      {
+        adminToken: ADMIN_TOKEN,
+        targets: { primary: { url: primary.url }, secondary: { url: secondary.url } },
+        failover: { minHoldMs: 0, stableMs: 300 },
+      },
+      { logger: pino({ level: 'silent' }), recoveryGate: gate },
+    );
+    const address = await router.listen(0, '127.0.0.1');
+    return { router, url: `http://127.0.0.1:${address.port}` };
+  }
+
+  it('flips when the breaker opens', async () => {
+    const { router, url } = await setUp(async () => ({ ready: true }));
+    const flips = recordEvents(router, 'flip');
+
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const response = await fetch(`${url}/status/500`, { method: 'PUT', body: 'x' });
+      await response.text();
+    }
+    const breakers = await fetch(`${url}/circuit-breakers`).then(
+      async (response) => (await response.json()) as { router: Array<{ state: string }> },
+    );
+
+    expect(flips.map((flip) => flip.reason)).toEqual(['circuit breaker opened']);
+    expect(breakers.router[0]?.state).toBe('open');
+    await waitUntil(() => flips.length === 2, 5_000, 'the flip back once checks pass');
+    expect(flips[1]?.to).toBe('primary');
+  });
+
+  it('waits for the recovery gate', async () => {
+    let gate: RecoveryGateResult = { ready: false, reason: 'outbox has 3 pending writes' };
+    const { router, url } = await setUp(async () => gate);
+    const flips = recordEvents(router, 'flip');
+    const recovery = recordEvents(router, 'recovery');
+    const added = await fetch(`${url}/router/faults`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ target: 'primary', fault: 'down' }),
+    });
+    const { id } = (await added.json()) as { id: string };
+    await waitUntil(() => flips.length === 1, 3_000, 'the flip to the edge');
+
+    await fetch(`${url}/router/faults/${id}`, { method: 'DELETE', headers: auth });
+    await waitUntil(
+      () => recovery.some((event) => event.phase === 'blocked'),
+      5_000,
+      'the gate to block recovery',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const flipsWhileBlocked = flips.length;
+    gate = { ready: true };
+    await waitUntil(() => flips.length === 2, 3_000, 'the flip back after the gate opens');
+
+    expect(flipsWhileBlocked).toBe(1);
+    expect(recovery.find((event) => event.phase === 'blocked')?.reason).toBe(
+      'outbox has 3 pending writes',
+    );
+    expect(flips[1]?.to).toBe('primary');
+  });
+
+  it('treats a hanging primary as down', async () => {
+    const { router, url } = await setUp(async () => ({ ready: true }));
+    const flips = recordEvents(router, 'flip');
+    await fetch(`${url}/router/faults`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ target: 'primary', fault: 'hang' }),
+    }).then((response) => response.text());
+
+    await waitUntil(() => flips.length === 1, 2_000, 'the flip caused by failing checks');
+    const response = await fetch(`${url}/during-hang`);
+    await response.text();
+
+    expect(flips[0]?.reason).toMatch(/^health check failed 2 times: timed out after 150 ms/);
+    expect(response.headers.get('x-happy-served-by')).toBe('edge');
+  });
+});
