@@ -1,7 +1,9 @@
 import { createAgentsHandler } from './agents.js';
+import { createFilesHandler } from './files.js';
 import { createHealthHandler } from './health.js';
 import { createMemoryHandler } from './memory.js';
 import { createSearchHandler } from './search.js';
+import { createTasksHandler } from './tasks.js';
 import type { HandlerName } from './routes.js';
 import type { HandlerServices } from './services.js';
 import type { HttpHandler } from './http/create-handler.js';
@@ -12,6 +14,8 @@ export function createHandlers(services: HandlerServices): Record<HandlerName, H
     agents: createAgentsHandler(services),
     memory: createMemoryHandler(services),
     search: createSearchHandler(services),
+    tasks: createTasksHandler(services),
+    files: createFilesHandler(services),
     health: createHealthHandler(services),
   };
 }

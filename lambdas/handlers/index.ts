@@ -1,6 +1,8 @@
 export { createAgentsHandler } from './agents.js';
 export { createMemoryHandler } from './memory.js';
 export { createSearchHandler } from './search.js';
+export { createTasksHandler } from './tasks.js';
+export { createFilesHandler } from './files.js';
 export { createHealthHandler } from './health.js';
 export { ROUTES, routeKeyOf } from './routes.js';
 export type { HandlerName, HttpMethod, RouteDefinition } from './routes.js';

@@ -2,10 +2,13 @@ import { z } from 'zod';
 import { ROUTES, routeKeyOf } from './routes.js';
 import {
   createAgentBodySchema,
+  fileListQuerySchema,
   indexBodySchema,
   memoryBodySchema,
   memoryListQuerySchema,
   searchBodySchema,
+  taskListQuerySchema,
+  taskSubmitBodySchema,
 } from './schemas.js';
 
 /** Who may call a route. */
@@ -16,6 +19,8 @@ interface RouteDoc {
   readonly access: Access;
   readonly body?: z.ZodType;
   readonly query?: z.ZodObject;
+  /** True when the request body is raw bytes of any media type rather than JSON. */
+  readonly rawBody?: boolean;
   readonly success: number;
 }
 
@@ -109,6 +114,53 @@ const DOCS: Record<string, RouteDoc> = {
     body: indexBodySchema,
     success: 201,
   },
+  'POST /api/v1/{agent}/tasks': {
+    summary:
+      'Submit a task (echo, http or memory.export); a repeated idempotency key, in the body or ' +
+      'the Idempotency-Key header, returns the first task; 429 when the agent has too many tasks',
+    access: 'agent',
+    body: taskSubmitBodySchema,
+    success: 202,
+  },
+  'GET /api/v1/{agent}/tasks': {
+    summary: 'List tasks, optionally of one status, with cursor pagination',
+    access: 'agent',
+    query: taskListQuerySchema,
+    success: 200,
+  },
+  'GET /api/v1/{agent}/tasks/{id}': { summary: 'Get a task', access: 'agent', success: 200 },
+  'POST /api/v1/{agent}/tasks/{id}/cancel': {
+    summary: 'Cancel a task: 200 when cancelled, 202 while a running attempt is being stopped',
+    access: 'agent',
+    success: 200,
+  },
+  'GET /api/v1/{agent}/files': {
+    summary: 'List files by name, optionally with a prefix, with cursor pagination',
+    access: 'agent',
+    query: fileListQuerySchema,
+    success: 200,
+  },
+  'PUT /api/v1/{agent}/files/{name}': {
+    summary: 'Create or replace a file; the body is the content, of any media type',
+    access: 'agent',
+    rawBody: true,
+    success: 201,
+  },
+  'GET /api/v1/{agent}/files/{name}': {
+    summary: 'Download a file, with its content type and an ETag of its SHA-256',
+    access: 'agent',
+    success: 200,
+  },
+  'HEAD /api/v1/{agent}/files/{name}': {
+    summary: 'Get the headers of a file download',
+    access: 'agent',
+    success: 200,
+  },
+  'DELETE /api/v1/{agent}/files/{name}': {
+    summary: 'Delete a file',
+    access: 'agent',
+    success: 204,
+  },
 };
 
 /** Builds the OpenAPI 3.1 document of the API from the route table and the request schemas. */
@@ -126,7 +178,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       title: 'Happy OS API',
       version: '1',
       description:
-        'Memory, search and identity for AI agents. Errors are application/problem+json ' +
+        'Memory, search, tasks, files and identity for AI agents. Errors are application/problem+json ' +
         '(RFC 9457) with a stable `code`, the `field` at fault and a `hint`.',
     },
     components: {
@@ -162,13 +214,18 @@ function operation(path: string, doc: RouteDoc): Record<string, unknown> {
     },
   };
   if (doc.access !== 'public') result.security = [{ bearer: [] }];
-  if (doc.body) {
-    result.requestBody = {
-      required: true,
-      content: { 'application/json': { schema: jsonSchema(doc.body) } },
-    };
-  }
+  const requestBody = requestBodyOf(doc);
+  if (requestBody) result.requestBody = requestBody;
   return result;
+}
+
+function requestBodyOf(doc: RouteDoc): Record<string, unknown> | undefined {
+  if (doc.rawBody) {
+    const schema = { type: 'string', contentMediaType: 'application/octet-stream' };
+    return { required: true, content: { '*/*': { schema } } };
+  }
+  if (!doc.body) return undefined;
+  return { required: true, content: { 'application/json': { schema: jsonSchema(doc.body) } } };
 }
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {

@@ -1,5 +1,5 @@
 /** Lambda functions of the HTTP API, one per resource. */
-export type HandlerName = 'agents' | 'memory' | 'search' | 'health';
+export type HandlerName = 'agents' | 'memory' | 'search' | 'tasks' | 'files' | 'health';
 
 /** HTTP methods the API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
@@ -35,6 +35,15 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'DELETE', path: '/api/v1/{agent}/memory/keys/{key}', handler: 'memory' },
   { method: 'POST', path: '/api/v1/{agent}/search', handler: 'search' },
   { method: 'POST', path: '/api/v1/{agent}/search/index', handler: 'search' },
+  { method: 'POST', path: '/api/v1/{agent}/tasks', handler: 'tasks' },
+  { method: 'GET', path: '/api/v1/{agent}/tasks', handler: 'tasks' },
+  { method: 'GET', path: '/api/v1/{agent}/tasks/{id}', handler: 'tasks' },
+  { method: 'POST', path: '/api/v1/{agent}/tasks/{id}/cancel', handler: 'tasks' },
+  { method: 'GET', path: '/api/v1/{agent}/files', handler: 'files' },
+  { method: 'PUT', path: '/api/v1/{agent}/files/{name}', handler: 'files' },
+  { method: 'GET', path: '/api/v1/{agent}/files/{name}', handler: 'files' },
+  { method: 'HEAD', path: '/api/v1/{agent}/files/{name}', handler: 'files' },
+  { method: 'DELETE', path: '/api/v1/{agent}/files/{name}', handler: 'files' },
 ];
 
 /** The API Gateway route key of a route, such as `GET /health`. */

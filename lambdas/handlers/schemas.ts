@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { fileNameProblem, MAX_FILE_NAME_LENGTH } from '../core/file-names.js';
 import { AGENT_ID_PATTERN, RECORD_ID_PATTERN, RESERVED_AGENT_IDS } from '../core/ids.js';
+import { TASK_TYPE_PATTERN } from '../core/task-types.js';
 import type { JsonValue } from '../ports/index.js';
 
 /** Maximum length of a memory key, in characters. */
@@ -129,4 +131,72 @@ export const indexBodySchema = z.strictObject({
     )
     .min(1)
     .max(100),
+});
+
+/** Latest `run_at` a task accepts, relative to now: 30 days. */
+export const MAX_TASK_DELAY_MS = 30 * 24 * 3600 * 1000;
+/** Attempts a task may be given at most. */
+export const MAX_TASK_ATTEMPTS = 10;
+
+/** Task statuses, as the API writes them. */
+export const TASK_STATUSES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'dead_letter',
+] as const;
+
+/** An idempotency key: 1-255 visible ASCII characters, as in the `Idempotency-Key` header. */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 visible ASCII characters');
+
+/** Body of `POST /api/v1/{agent}/tasks`. */
+export const taskSubmitBodySchema = z.strictObject({
+  type: z.string().regex(TASK_TYPE_PATTERN, 'must be a task type name such as "echo"'),
+  input: jsonValueSchema,
+  idempotency_key: idempotencyKeySchema.optional(),
+  run_at: z.iso
+    .datetime({ offset: true })
+    .refine((value) => Date.parse(value) <= Date.now() + MAX_TASK_DELAY_MS, {
+      message: 'must be at most 30 days ahead',
+    })
+    .optional(),
+  max_attempts: z.number().int().min(1).max(MAX_TASK_ATTEMPTS).optional(),
+});
+
+/** Query of `GET /api/v1/{agent}/tasks`. */
+export const taskListQuerySchema = z.strictObject({
+  status: z.enum(TASK_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(512).optional(),
+});
+
+/** Schema of a file name, one path segment, checked by `fileNameProblem` of the core. */
+export const fileNameSchema = z.string().superRefine((name, context) => {
+  const problem = fileNameProblem(name);
+  if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+});
+
+/** The media type of a file, from the `content-type` header of its upload. */
+export const fileContentTypeSchema = z
+  .string()
+  .max(255)
+  .regex(
+    /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;[\x20-\x7e]*)?$/,
+    'must be a media type such as "text/plain"',
+  );
+
+/** Query of `GET /api/v1/{agent}/files`. */
+export const fileListQuerySchema = z.strictObject({
+  prefix: z
+    .string()
+    .max(MAX_FILE_NAME_LENGTH)
+    .refine((prefix) => !CONTROL_CHARACTERS.test(prefix), 'must not contain control characters')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  // A cursor carries a name of up to 255 characters, which base64url makes up to 1024 long.
+  cursor: z.string().max(2048).optional(),
 });

@@ -1,7 +1,9 @@
 import type { AgentService } from '../core/agents.js';
+import type { FileService } from '../core/files.js';
 import type { HealthService } from '../core/health.js';
 import type { MemoryService } from '../core/memory.js';
 import type { SearchService } from '../core/search.js';
+import type { TaskService } from '../core/tasks.js';
 import type { HandlerSettings } from './http/create-handler.js';
 import type { RequestLimits } from './http/types.js';
 
@@ -23,6 +25,8 @@ export interface HandlerServices extends HandlerSettings {
   readonly agents: AgentService;
   readonly memory: MemoryService;
   readonly search: SearchService;
+  readonly tasks: TaskService;
+  readonly files: FileService;
   readonly health: HealthService;
   /** Returns the breakers guarding this node's dependencies. @default none */
   readonly breakers?: () => BreakerReport[];

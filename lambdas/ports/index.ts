@@ -5,3 +5,5 @@ export type * from './agent-registry.js';
 export type * from './signing-keys.js';
 export type * from './health.js';
 export type * from './observability.js';
+export type * from './tasks.js';
+export type * from './files.js';

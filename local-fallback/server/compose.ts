@@ -3,8 +3,10 @@ import type { Database } from 'better-sqlite3';
 import {
   AgentService,
   createIdGenerator,
+  FileService,
   HealthService,
   HybridLogicalClock,
+  type IdGenerator,
   MemoryService,
   SearchService,
   TokenService,
@@ -21,6 +23,7 @@ import {
 import type { AppLogger, Jwk } from '../../lambdas/ports/index.js';
 import {
   defaultKeyFile,
+  DiskFileStore,
   FileSigningKeyProvider,
   openDatabase,
   SqliteAgentRegistry,
@@ -28,6 +31,7 @@ import {
   SqliteMemoryStore,
   SqliteSearchIndex,
 } from '../storage/index.js';
+import { composeTasks, type TaskNodeSettings, type WorkerPool } from '../worker/index.js';
 
 /** Settings of a node that serves the API from SQLite. */
 export interface SqliteNodeConfig {
@@ -44,6 +48,10 @@ export interface SqliteNodeConfig {
   readonly trustedKeys?: Jwk[];
   /** @default {@link DEFAULT_REQUEST_LIMITS} */
   readonly limits?: RequestLimits;
+  /** Task types, limits and workers. @default see {@link TaskNodeSettings} */
+  readonly tasks?: TaskNodeSettings;
+  /** Maximum size of a stored file, in bytes. Files live in `<dataDir>/files`. @default 1048576 */
+  readonly maxFileBytes?: number;
 }
 
 /** A composed node: its handlers, the services behind them and a way to close the database. */
@@ -51,6 +59,11 @@ export interface SqliteNode {
   readonly services: HandlerServices;
   readonly handlers: Record<HandlerName, HttpHandler>;
   readonly database: Database;
+  /** The task workers, not started: `npm start` starts them, tests start their own. */
+  readonly workers: WorkerPool;
+  /** The file store under `<dataDir>/files`. */
+  readonly fileStore: DiskFileStore;
+  /** Closes the database. Stop {@link workers} first. */
   close(): void;
 }
 
@@ -65,20 +78,52 @@ export function composeSqliteNode(config: SqliteNodeConfig, logger: AppLogger): 
   });
   const tokens = new TokenService(keys);
 
+  const { memory, files, fileStore, tasks } = composeData(config, database, clock, ids, logger);
+
   const services: HandlerServices = {
     service: config.service,
     logger,
     adminToken: config.adminToken,
     limits: config.limits ?? DEFAULT_REQUEST_LIMITS,
     agents: new AgentService({ registry: new SqliteAgentRegistry(database), tokens, clock, ids }),
-    memory: new MemoryService({ store: new SqliteMemoryStore(database), clock, ids }),
+    memory,
     search: new SearchService({ index: new SqliteSearchIndex(database), clock, ids }),
+    tasks: tasks.service,
+    files,
     health: new HealthService([new SqliteHealthProbe(database)]),
   };
   return {
     services,
     handlers: createHandlers(services),
     database,
-    close: () => database.close(),
+    workers: tasks.pool,
+    fileStore,
+    close: () => {
+      void tasks.close();
+      database.close();
+    },
   };
+}
+
+/** Builds the memory, file and task services on their stores. */
+function composeData(
+  config: SqliteNodeConfig,
+  database: Database,
+  clock: HybridLogicalClock,
+  ids: IdGenerator,
+  logger: AppLogger,
+) {
+  const memory = new MemoryService({ store: new SqliteMemoryStore(database), clock, ids });
+  const fileStore = new DiskFileStore({ root: join(config.dataDir, 'files') });
+  const files = new FileService({ store: fileStore, clock, maxFileBytes: config.maxFileBytes });
+  const tasks = composeTasks({
+    database,
+    clock,
+    ids,
+    memory,
+    files,
+    logger,
+    settings: config.tasks,
+  });
+  return { memory, files, fileStore, tasks };
 }

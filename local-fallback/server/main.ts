@@ -7,6 +7,12 @@ import { composeSqliteNode } from './compose.js';
 import { closeServer, createEdgeServer, listen } from './server.js';
 import { EDGE_USAGE, readEdgeSettings, type EdgeSettings } from './settings.js';
 
+/**
+ * Age after which a temporary file counts as left by an interrupted write. A write keeps its
+ * temporary file for milliseconds, so a minute leaves a wide margin for a slow disk.
+ */
+const TEMPORARY_FILE_MAX_AGE_MS = 60_000;
+
 async function main(): Promise<void> {
   if (process.argv.includes('--help')) {
     console.log(EDGE_USAGE);
@@ -21,17 +27,23 @@ async function main(): Promise<void> {
       nodeId: settings.nodeId,
       adminToken: settings.adminToken.value,
       keyFile: settings.keyFile,
+      tasks: settings.tasks,
+      maxFileBytes: settings.maxFileBytes,
     },
     toAppLogger(logger),
   );
+  const removed = await node.fileStore.removeTemporaryFiles(TEMPORARY_FILE_MAX_AGE_MS);
+  if (removed > 0) logger.warn({ removed }, 'Removed temporary files of interrupted file writes.');
   const server = createEdgeServer({ handlers: node.handlers, logger, service: settings.service });
   const address = await listen(server, settings.port, settings.host);
+  node.workers.start();
   logger.info({ port: address.port, host: settings.host, dataDir: settings.dataDir }, 'Listening.');
   if (!settings.quiet) printBanner(settings, address.port);
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'Shutting down.');
     await closeServer(server);
+    await node.workers.stop();
     node.close();
     process.exit(0);
   };

@@ -1,4 +1,4 @@
-import type { HandlerName } from '../../lambdas/handlers/routes.js';
+import { ROUTES, type HandlerName } from '../../lambdas/handlers/routes.js';
 import { EdgeServerOptionsError } from './errors.js';
 import type { EdgeServerOptions, EdgeServerSettings } from './types.js';
 
@@ -6,7 +6,8 @@ import type { EdgeServerOptions, EdgeServerSettings } from './types.js';
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** Every handler a server needs: one per `handler` named in the route table. */
-const HANDLER_NAMES: readonly HandlerName[] = ['agents', 'memory', 'search', 'health'];
+/** Every handler the route table names; the server needs one function for each. */
+const HANDLER_NAMES: readonly HandlerName[] = [...new Set(ROUTES.map((route) => route.handler))];
 
 /** Maximum timeout of a Lambda function: 15 minutes. */
 const LAMBDA_MAX_TIMEOUT_MS = 15 * 60_000;

@@ -4,9 +4,15 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { ServiceName } from '../../lambdas/handlers/index.js';
+import {
+  readTaskFileSettings,
+  TASK_FILE_OPTIONS,
+  TASK_FILE_USAGE,
+  type TaskFileSettings,
+} from '../worker/settings.js';
 
 /** Settings of one edge process, from flags first, then environment variables, then defaults. */
-export interface EdgeSettings {
+export interface EdgeSettings extends TaskFileSettings {
   readonly port: number;
   readonly host: string;
   /** Folder shared by the nodes of one local installation: admin token and token key. */
@@ -49,6 +55,7 @@ export const EDGE_USAGE = `Usage: npm start -- [options]
   --node-id ID       id of this node in record versions (env HAPPY_NODE_ID, default edge)
   --service NAME     "edge", or "cloud" for the local stand-in of the cloud path (default edge)
   --key-file FILE    token signing key (env HAPPY_KEY_FILE, default <home>/keys/token-signing.jwk.json)
+${TASK_FILE_USAGE}
   --quiet            print no start banner
 The admin token comes from HAPPY_ADMIN_TOKEN; without it, one is generated at first start,
 kept in <home>/admin-token and printed.`;
@@ -70,6 +77,7 @@ export function readEdgeSettings(argv: string[], env: NodeJS.ProcessEnv): EdgeSe
       service: { type: 'string' },
       'key-file': { type: 'string' },
       quiet: { type: 'boolean' },
+      ...TASK_FILE_OPTIONS,
     },
     strict: true,
   });
@@ -83,10 +91,12 @@ export function readEdgeSettings(argv: string[], env: NodeJS.ProcessEnv): EdgeSe
     adminToken: env.HAPPY_ADMIN_TOKEN || undefined,
     keyFile: values['key-file'] ?? env.HAPPY_KEY_FILE,
   });
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `  ${issue.path.join('.')}: ${issue.message}`,
-    );
+  const taskFile = readTaskFileSettings(values, env);
+  if (!parsed.success || 'problems' in taskFile) {
+    const problems = parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    if ('problems' in taskFile) problems.push(...taskFile.problems);
     throw new Error(`Invalid edge settings:\n${problems.join('\n')}\n\n${EDGE_USAGE}`);
   }
 
@@ -94,6 +104,7 @@ export function readEdgeSettings(argv: string[], env: NodeJS.ProcessEnv): EdgeSe
   const home = resolve(settings.home);
   return {
     ...settings,
+    ...taskFile.settings,
     home,
     quiet: values.quiet ?? false,
     dataDir: resolve(settings.dataDir ?? join(home, settings.service)),

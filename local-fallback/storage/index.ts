@@ -9,3 +9,7 @@ export {
   defaultKeyFile,
   type FileSigningKeyOptions,
 } from './signing-keys.js';
+export { SqliteTaskStore } from './task-store.js';
+export { SqliteTaskQueue, type SqliteTaskQueueOptions } from './task-queue.js';
+export { DiskFileStore, FileIntegrityError, type DiskFileStoreOptions } from './disk-file-store.js';
+export { commitTemporaryFile, writeTemporaryFile, TEMPORARY_FILE_PREFIX } from './atomic-file.js';

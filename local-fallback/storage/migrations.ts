@@ -114,6 +114,51 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'task records and the task queue',
+    // Timestamps are ISO 8601 strings from Date.toISOString, which sort in time order as text.
+    // The queue keeps visibility times in epoch milliseconds, like the SQS attributes it mirrors.
+    sql: `
+      CREATE TABLE tasks (
+        agent_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        input TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN
+          ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'dead_letter')),
+        attempts INTEGER NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        result TEXT,
+        error TEXT,
+        idempotency_key TEXT,
+        run_at TEXT NOT NULL,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        lease_expires_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        version TEXT NOT NULL,
+        UNIQUE (agent_id, id)
+      ) STRICT;
+      CREATE UNIQUE INDEX tasks_by_idempotency_key ON tasks (agent_id, idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX tasks_by_status ON tasks (agent_id, status, id);
+      CREATE INDEX tasks_unfinished ON tasks (updated_at) WHERE status IN ('queued', 'running');
+
+      CREATE TABLE task_queue (
+        agent_id TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        visible_at_ms INTEGER NOT NULL,
+        receipt TEXT UNIQUE,
+        receive_count INTEGER NOT NULL DEFAULT 0,
+        enqueued_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (agent_id, task_id)
+      ) STRICT;
+      CREATE INDEX task_queue_by_visibility ON task_queue (visible_at_ms);
+    `,
+  },
 ];
 
 /**

@@ -3,10 +3,14 @@ import {
   SqliteAgentRegistry,
   SqliteMemoryStore,
   SqliteSearchIndex,
+  SqliteTaskQueue,
+  SqliteTaskStore,
 } from '../../local-fallback/storage/index.js';
 import { describeAgentRegistryContract } from './agent-registry.contract.js';
 import { describeMemoryStoreContract } from './memory-store.contract.js';
 import { describeSearchIndexContract } from './search-index.contract.js';
+import { describeTaskQueueContract } from './task-queue.contract.js';
+import { describeTaskStoreContract } from './task-store.contract.js';
 
 function freshDatabase() {
   const db = openDatabase(':memory:');
@@ -26,4 +30,16 @@ describeSearchIndexContract('SQLite FTS5', async () => {
 describeAgentRegistryContract('SQLite', async () => {
   const { db, dispose } = freshDatabase();
   return { registry: new SqliteAgentRegistry(db), dispose };
+});
+
+describeTaskStoreContract('SQLite', async () => {
+  const { db, dispose } = freshDatabase();
+  return { store: new SqliteTaskStore(db), dispose };
+});
+
+describeTaskQueueContract('SQLite', async () => {
+  const { db, dispose } = freshDatabase();
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const queue = new SqliteTaskQueue(db, { now: () => now });
+  return { queue, advance: (ms) => void (now += ms), dispose };
 });

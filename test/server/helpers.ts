@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { HttpEvent, HttpResult, LambdaContext } from '../../lambdas/handlers/http/types.js';
-import type { HandlerName } from '../../lambdas/handlers/routes.js';
+import { ROUTES, type HandlerName } from '../../lambdas/handlers/routes.js';
 import {
   closeServer,
   createEdgeServer,
@@ -37,7 +37,7 @@ export type TestServerOptions = Partial<Omit<EdgeServerOptions, 'logger'>> & {
   readonly respond?: Responder;
 };
 
-const HANDLER_NAMES: readonly HandlerName[] = ['agents', 'memory', 'search', 'health'];
+const HANDLER_NAMES: readonly HandlerName[] = [...new Set(ROUTES.map((route) => route.handler))];
 
 /**
  * Starts an edge server on 127.0.0.1 whose handlers record every call and respond with

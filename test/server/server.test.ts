@@ -87,7 +87,14 @@ describe('request log', () => {
 
 describe('createEdgeServer', () => {
   const handler: EdgeHandler = async () => ({ statusCode: 200 });
-  const handlers = { agents: handler, memory: handler, search: handler, health: handler };
+  const handlers = {
+    agents: handler,
+    memory: handler,
+    search: handler,
+    health: handler,
+    tasks: handler,
+    files: handler,
+  };
   const logger = pino({ enabled: false });
 
   it('sets the server timeouts', () => {
@@ -142,7 +149,14 @@ describe('middy handlers', () => {
     },
     { service: 'edge', logger: appLogger },
   );
-  const handlers = { agents: memory, memory, search: memory, health: memory };
+  const handlers = {
+    agents: memory,
+    memory,
+    search: memory,
+    health: memory,
+    tasks: memory,
+    files: memory,
+  };
 
   it('serves a createHttpHandler route', async () => {
     const server = createEdgeServer({ handlers, logger });
