@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JsonValue, MemoryRecord } from '../ports/index.js';
+import type { JsonValue } from '../ports/index.js';
 import { checkFileName } from './file-names.js';
 import type { FileService } from './files.js';
-import type { MemoryService } from './memory.js';
+import { memoryRecordToJson, type MemoryService } from './memory.js';
 import { TaskAttemptError, TaskInputError } from './task-errors.js';
 import type { TaskHandler, TaskRunContext } from './task-types.js';
 
@@ -82,7 +82,7 @@ async function exportLines(
     context.signal.throwIfAborted();
     const page = await deps.memory.list(context.agentId, { userId }, EXPORT_PAGE_SIZE, cursor);
     for (const record of page.items) {
-      const line = `${JSON.stringify(exportForm(record))}\n`;
+      const line = `${JSON.stringify(memoryRecordToJson(record))}\n`;
       bytes += Buffer.byteLength(line, 'utf8');
       if (bytes > maxBytes) {
         throw new TaskAttemptError(
@@ -96,24 +96,6 @@ async function exportLines(
     cursor = page.nextCursor;
   } while (cursor !== null);
   return lines;
-}
-
-/** The public JSON form of a memory record, as the memory API returns it. */
-function exportForm(record: MemoryRecord): Record<string, JsonValue> {
-  return {
-    id: record.id,
-    agent_id: record.agentId,
-    user_id: record.userId,
-    session_id: record.sessionId,
-    key: record.key,
-    content: record.content,
-    value: record.value,
-    metadata: record.metadata,
-    created_at: record.createdAt,
-    updated_at: record.updatedAt,
-    expires_at: record.expiresAt,
-    version: record.version,
-  };
 }
 
 function delayOf(input: JsonValue): number {

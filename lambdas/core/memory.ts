@@ -244,3 +244,21 @@ function decodeCursor(cursor: string): string {
   }
   return text.slice(CURSOR_PREFIX.length);
 }
+
+/** Returns the public JSON form of a memory record, as the memory API and exports show it. */
+export function memoryRecordToJson(record: MemoryRecord): Record<string, JsonValue> {
+  return {
+    id: record.id,
+    agent_id: record.agentId,
+    user_id: record.userId,
+    session_id: record.sessionId,
+    key: record.key,
+    content: record.content,
+    value: record.value,
+    metadata: record.metadata,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    expires_at: record.expiresAt,
+    version: record.version,
+  };
+}

@@ -1,3 +1,4 @@
+import { memoryRecordToJson } from '../core/memory.js';
 import type { Agent, MemoryRecord, SearchDocument, SearchHit } from '../ports/index.js';
 
 /** The public JSON form of an agent. */
@@ -15,20 +16,7 @@ export function agentToJson(agent: Agent): Record<string, unknown> {
 
 /** The public JSON form of a memory record. */
 export function memoryToJson(record: MemoryRecord): Record<string, unknown> {
-  return {
-    id: record.id,
-    agent_id: record.agentId,
-    user_id: record.userId,
-    session_id: record.sessionId,
-    key: record.key,
-    content: record.content,
-    value: record.value,
-    metadata: record.metadata,
-    created_at: record.createdAt,
-    updated_at: record.updatedAt,
-    expires_at: record.expiresAt,
-    version: record.version,
-  };
+  return memoryRecordToJson(record);
 }
 
 /** The public JSON form of an indexed document. */
