@@ -45,15 +45,21 @@ export class UnknownTaskTypeError extends RequestValidationError {
 
 /** An idempotency key was sent again with a different type or input (409). */
 export class IdempotencyKeyReusedError extends ResourceConflictError {
-  constructor(key: string, taskId: string) {
+  readonly key: string;
+  readonly taskId: string;
+
+  /** @param field where the request carried the key. @default 'body.idempotency_key' */
+  constructor(key: string, taskId: string, field = 'body.idempotency_key') {
     super(
       'idempotency_key_reused',
       `Idempotency key "${key}" belongs to task ${taskId}, which has another type or input.`,
       {
-        field: 'body.idempotency_key',
+        field,
         hint: 'Send a new idempotency key for a new task, or repeat the original request.',
       },
     );
+    this.key = key;
+    this.taskId = taskId;
   }
 }
 

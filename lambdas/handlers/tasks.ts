@@ -1,3 +1,4 @@
+import { IdempotencyKeyReusedError } from '../core/task-errors.js';
 import { RequestValidationError } from '../core/errors.js';
 import type { Agent } from '../ports/index.js';
 import { requireAgent } from './http/auth.js';
@@ -67,12 +68,19 @@ async function submitTask(
   services: HandlerServices,
 ): Promise<HttpResult> {
   const body = validate(taskSubmitBodySchema, readJsonBody(event, services.limits), 'body');
-  const { task, created } = await services.tasks.submit(agent.agentId, {
+  const submission = services.tasks.submit(agent.agentId, {
     type: body.type,
     input: body.input,
     idempotencyKey: idempotencyKeyOf(event, body.idempotency_key),
     runAtMs: body.run_at === undefined ? undefined : Date.parse(body.run_at),
     maxAttempts: body.max_attempts,
+  });
+  const { task, created } = await submission.catch((error: unknown) => {
+    // The core cannot know where the key came from; name the header when only it carried one.
+    if (error instanceof IdempotencyKeyReusedError && body.idempotency_key === undefined) {
+      throw new IdempotencyKeyReusedError(error.key, error.taskId, 'header.idempotency-key');
+    }
+    throw error;
   });
   if (created) {
     context.logger.info('Task submitted.', {

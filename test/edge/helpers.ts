@@ -10,10 +10,13 @@ export type Access = 'admin' | 'agent' | 'admin or agent';
 export interface RouteCall {
   readonly name: string;
   readonly method: string;
-  /** Path template with `{agent}`, `{id}` or `{key}`. */
+  /** Path template with `{agent}`, `{id}` (a record or task id), `{key}` or `{name}`. */
   readonly template: string;
   readonly access: Access;
   readonly body?: unknown;
+  /** Body text sent instead of `body`, with `headers`, for routes that store raw bytes. */
+  readonly rawBody?: string;
+  readonly headers?: Record<string, string>;
 }
 
 /** Every route that names an agent in its path, with a valid body where one is read. */
@@ -97,7 +100,44 @@ export const AGENT_PATH_ROUTES: readonly RouteCall[] = [
     access: 'agent',
     body: { documents: [{ id: 'seed-doc', content: 'overwritten by the caller' }] },
   },
+  {
+    name: 'submit task',
+    method: 'POST',
+    template: '/api/v1/{agent}/tasks',
+    access: 'agent',
+    body: { type: 'echo', input: { note: 'written by the caller' } },
+  },
+  { name: 'list tasks', method: 'GET', template: '/api/v1/{agent}/tasks', access: 'agent' },
+  { name: 'get task', method: 'GET', template: '/api/v1/{agent}/tasks/{id}', access: 'agent' },
+  {
+    name: 'cancel task',
+    method: 'POST',
+    template: '/api/v1/{agent}/tasks/{id}/cancel',
+    access: 'agent',
+  },
+  { name: 'list files', method: 'GET', template: '/api/v1/{agent}/files', access: 'agent' },
+  {
+    name: 'put file',
+    method: 'PUT',
+    template: '/api/v1/{agent}/files/{name}',
+    access: 'agent',
+    rawBody: 'overwritten by the caller',
+    headers: { 'content-type': 'text/plain' },
+  },
+  { name: 'get file', method: 'GET', template: '/api/v1/{agent}/files/{name}', access: 'agent' },
+  { name: 'head file', method: 'HEAD', template: '/api/v1/{agent}/files/{name}', access: 'agent' },
+  {
+    name: 'delete file',
+    method: 'DELETE',
+    template: '/api/v1/{agent}/files/{name}',
+    access: 'agent',
+  },
 ];
+
+/** Tells whether a route's `{id}` is a task id rather than a memory record id. */
+export function isTaskRoute(route: RouteCall): boolean {
+  return route.template.startsWith('/api/v1/{agent}/tasks');
+}
 
 /** Builds a request to `route` with its path parameters filled in and percent-encoded. */
 export function routeRequest(
@@ -115,6 +155,8 @@ export function routeRequest(
     path,
     token,
     ...(route.body === undefined ? {} : { body: route.body }),
+    ...(route.rawBody === undefined ? {} : { rawBody: route.rawBody }),
+    ...(route.headers === undefined ? {} : { headers: route.headers }),
   };
 }
 
@@ -167,23 +209,79 @@ export async function addMemory(
   return (await sendExpecting(transport, request, 201)).json as Record<string, unknown>;
 }
 
-/** Returns the body text of every page of an agent's memory listing, in order. */
+/** Returns the body text of every page of an agent's memory, task or file listing, in order. */
 export async function listAllPages(
   transport: Transport,
   agentId: string,
   token: string,
+  listing: 'memory' | 'tasks' | 'files' = 'memory',
 ): Promise<string[]> {
   const pages: string[] = [];
   let cursor: string | null = null;
   do {
     const query: Record<string, string> = { limit: '100' };
     if (cursor !== null) query.cursor = cursor;
-    const request = { method: 'GET', path: `/api/v1/${agentId}/memory`, token, query };
+    const request = { method: 'GET', path: `/api/v1/${agentId}/${listing}`, token, query };
     const response = await sendExpecting(transport, request, 200);
     pages.push(response.text);
     cursor = (response.json as { next_cursor: string | null }).next_cursor;
   } while (cursor !== null);
   return pages;
+}
+
+/** One day in milliseconds. */
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Returns the time one day from now as an ISO string. As `run_at`, it keeps a task queued for
+ * the whole test, whether or not the node runs task workers.
+ */
+export function oneDayAhead(): string {
+  return new Date(Date.now() + DAY_MS).toISOString();
+}
+
+/** Submits an `echo` task that starts {@link oneDayAhead} and returns its body. */
+export async function submitQueuedTask(
+  transport: Transport,
+  agentId: string,
+  token: string,
+  body: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const request = {
+    method: 'POST',
+    path: `/api/v1/${agentId}/tasks`,
+    token,
+    body: { type: 'echo', ...body, run_at: oneDayAhead() },
+  };
+  return (await sendExpecting(transport, request, 202)).json as Record<string, unknown>;
+}
+
+/** Stores a file and returns its body. */
+export async function putFile(
+  transport: Transport,
+  agentId: string,
+  token: string,
+  file: { name: string; content: Uint8Array; contentType: string },
+): Promise<Record<string, unknown>> {
+  const request = {
+    method: 'PUT',
+    path: `/api/v1/${agentId}/files/${encodeURIComponent(file.name)}`,
+    token,
+    rawBody: file.content,
+    headers: { 'content-type': file.contentType },
+  };
+  return (await sendExpecting(transport, request, 201)).json as Record<string, unknown>;
+}
+
+/** Returns the content of a file, as the download sends it. */
+export async function fileContent(
+  transport: Transport,
+  agentId: string,
+  token: string,
+  name: string,
+): Promise<Buffer> {
+  const path = `/api/v1/${agentId}/files/${encodeURIComponent(name)}`;
+  return (await sendExpecting(transport, { method: 'GET', path, token }, 200)).bytes;
 }
 
 /** Returns the results of a search, without the volatile parts of the envelope. */

@@ -7,18 +7,26 @@ import {
   type Transport,
   type TransportRequest,
 } from '../support/transport.js';
+import { createHash } from 'node:crypto';
 import {
   addMemory,
   AGENT_PATH_ROUTES,
   createAgent,
+  fileContent,
+  isTaskRoute,
   listAllPages,
+  oneDayAhead,
+  putFile,
   routeRequest,
+  type RouteCall,
   searchResults,
   sendExpecting,
+  submitQueuedTask,
 } from './helpers.js';
 
 // Agent A has a valid token and aims it at agent B's data in every way the API allows. B's
-// data must stay invisible and unchanged, on both transports.
+// data must stay invisible and unchanged, on both transports. The nodes run task workers, and
+// B's tasks start a day later, so they stay queued unless a request changes them.
 
 const A = 'agent-a';
 const B = 'agent-b';
@@ -32,19 +40,52 @@ const SECRET_WORD = 'zebra';
 const B_READ_KEY = 'b:read';
 const B_WRITE_KEY = 'b:write';
 const B_DOCUMENT = 'doc-b';
+const B_TASK_KEY = 'b-task-key';
+/** Type and input of B's keyed task, which A submits again under B's key. */
+const B_KEYED_TASK = { type: 'echo', input: { secret: SECRET_WORD } };
+/** B's files: a text file A also writes under its own path, and a binary file. */
+const B_FILES = [
+  {
+    name: 'b-secret.txt',
+    content: Buffer.from(`${SECRET_WORD} file of b\n`, 'utf8'),
+    contentType: 'text/plain; charset=utf-8',
+  },
+  {
+    name: 'b-photo.bin',
+    content: Buffer.from(Array.from({ length: 256 }, (_, index) => 255 - index)),
+    contentType: 'application/octet-stream',
+  },
+];
+const B_FILE = B_FILES[0]!.name;
+const A_FILE = 'a-note.txt';
 
 const AGENT_ROUTES = AGENT_PATH_ROUTES.filter((route) => route.access === 'agent');
 const ADMIN_ROUTES = AGENT_PATH_ROUTES.filter((route) => route.access === 'admin');
+/** Agent routes whose error responses have a body: every one but HEAD. */
+const AGENT_BODY_ROUTES = AGENT_ROUTES.filter((route) => route.method !== 'HEAD');
+const AGENT_HEAD_ROUTES = AGENT_ROUTES.filter((route) => route.method === 'HEAD');
 
-/** What A may not see or change: B's ids and the texts of B's data. */
-interface BView {
+/** Ids of B's data that A aims at. */
+interface BIds {
   readonly readId: string;
   readonly writeId: string;
+  /** B's keyed task, which A only reads. */
+  readonly readTaskId: string;
+  /** B's task that A tries to cancel. */
+  readonly cancelTaskId: string;
+}
+
+/** What A may not see or change: B's ids and the texts and bytes of B's data. */
+interface BView extends BIds {
   readonly pages: string[];
   readonly records: string[];
   readonly keys: string[];
   readonly results: unknown[];
   readonly agent: string;
+  readonly taskPages: string[];
+  readonly tasks: string[];
+  readonly filePages: string[];
+  readonly files: Buffer[];
 }
 
 interface Fixture {
@@ -54,7 +95,7 @@ interface Fixture {
   readonly tokenDisabled: string;
 }
 
-async function seedB(transport: Transport, tokenB: string): Promise<[string, string]> {
+async function seedB(transport: Transport, tokenB: string): Promise<BIds> {
   const write = (body: Record<string, unknown>) => addMemory(transport, B, tokenB, body);
   const common = { user_id: SHARED_USER, session_id: SHARED_SESSION };
   const read = await write({ ...common, content: `${SECRET_WORD} secret read by nobody` });
@@ -64,30 +105,53 @@ async function seedB(transport: Transport, tokenB: string): Promise<[string, str
   const documents = [{ id: B_DOCUMENT, content: `${SECRET_WORD} document`, user_id: SHARED_USER }];
   const index = { method: 'POST', path: `/api/v1/${B}/search/index`, token: tokenB };
   await sendExpecting(transport, { ...index, body: { documents } }, 201);
-  return [read.id as string, target.id as string];
+
+  const keyed = { ...B_KEYED_TASK, idempotency_key: B_TASK_KEY };
+  const readTask = await submitQueuedTask(transport, B, tokenB, keyed);
+  const cancelInput = { input: { secret: `${SECRET_WORD} cancel target` } };
+  const cancelTask = await submitQueuedTask(transport, B, tokenB, cancelInput);
+  for (const file of B_FILES) await putFile(transport, B, tokenB, file);
+  return {
+    readId: read.id as string,
+    writeId: target.id as string,
+    readTaskId: readTask.id as string,
+    cancelTaskId: cancelTask.id as string,
+  };
 }
 
-async function viewB(
-  transport: Transport,
-  fixture: Fixture,
-  ids: [string, string],
-): Promise<BView> {
+async function viewB(transport: Transport, fixture: Fixture, ids: BIds): Promise<BView> {
   const get = async (path: string) => {
     const request = { method: 'GET', path, token: fixture.tokenB };
     return (await sendExpecting(transport, request, 200)).text;
   };
   const agentRequest = { method: 'GET', path: `/api/v1/agents/${B}`, token: fixture.adminToken };
+  const recordIds = [ids.readId, ids.writeId];
+  const taskIds = [ids.readTaskId, ids.cancelTaskId];
   return {
-    readId: ids[0],
-    writeId: ids[1],
+    ...ids,
     pages: await listAllPages(transport, B, fixture.tokenB),
-    records: await Promise.all(ids.map((id) => get(`/api/v1/${B}/memory/${id}`))),
+    records: await Promise.all(recordIds.map((id) => get(`/api/v1/${B}/memory/${id}`))),
     keys: await Promise.all(
       [B_READ_KEY, B_WRITE_KEY].map((key) => get(`/api/v1/${B}/memory/keys/${key}`)),
     ),
     results: await searchResults(transport, B, fixture.tokenB, SECRET_WORD),
     agent: (await sendExpecting(transport, agentRequest, 200)).text,
+    taskPages: await listAllPages(transport, B, fixture.tokenB, 'tasks'),
+    tasks: await Promise.all(taskIds.map((id) => get(`/api/v1/${B}/tasks/${id}`))),
+    filePages: await listAllPages(transport, B, fixture.tokenB, 'files'),
+    files: await Promise.all(
+      B_FILES.map(({ name }) => fileContent(transport, B, fixture.tokenB, name)),
+    ),
   };
+}
+
+/** Returns the items of every page of a listing: `records`, `tasks` or `files`. */
+function itemsOf<T>(pages: string[], field: 'records' | 'tasks' | 'files'): T[] {
+  return pages.flatMap((page) => (JSON.parse(page) as Record<string, T[]>)[field] ?? []);
+}
+
+function sha256Of(content: Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
 }
 
 function withoutScore(result: unknown): unknown {
@@ -105,12 +169,20 @@ describe.each(TRANSPORTS)('isolation over $name', ({ open }) => {
   let transport: Transport;
   let fixture: Fixture;
   let before: BView;
+  let ownTaskId: string;
 
   const asA = (request: TransportRequest) => transport.send({ ...request, token: fixture.tokenA });
   const bIds = () => [before.readId, before.writeId];
+  /** Path parameters that name B's data, with the task to cancel as the id of task routes. */
+  const bParameters = (route: RouteCall) => ({
+    agent: B,
+    id: isTaskRoute(route) ? before.cancelTaskId : before.writeId,
+    key: B_WRITE_KEY,
+    name: B_FILE,
+  });
 
   beforeAll(async () => {
-    testNode = createTestNode();
+    testNode = createTestNode({ startWorkers: true });
     transport = await open(testNode);
     const adminToken = testNode.adminToken;
     const tokenA = await createAgent(transport, adminToken, A);
@@ -120,21 +192,32 @@ describe.each(TRANSPORTS)('isolation over $name', ({ open }) => {
 
     const common = { user_id: SHARED_USER, session_id: SHARED_SESSION };
     await addMemory(transport, A, tokenA, { ...common, content: 'plain note of a' });
+    const ownTask = await submitQueuedTask(transport, A, tokenA, { input: { note: 'task of a' } });
+    ownTaskId = ownTask.id as string;
+    const ownFile = { name: A_FILE, content: Buffer.from('note of a'), contentType: 'text/plain' };
+    await putFile(transport, A, tokenA, ownFile);
     before = await viewB(transport, fixture, await seedB(transport, tokenB));
   });
 
   afterAll(async () => {
     await transport?.close();
-    testNode?.close();
+    await testNode?.close();
   });
 
   describe("a's token on b's path", () => {
-    it.each(AGENT_ROUTES)('$name is forbidden', async (route) => {
-      const parameters = { agent: B, id: before.writeId, key: B_WRITE_KEY };
-      const response = await asA(routeRequest(route, parameters, fixture.tokenA));
+    it.each(AGENT_BODY_ROUTES)('$name is forbidden', async (route) => {
+      const response = await asA(routeRequest(route, bParameters(route), fixture.tokenA));
 
       expect(response.status).toBe(403);
       expect((response.json as { code?: string }).code).toBe('agent_mismatch');
+    });
+
+    // A response to HEAD has no body, so only the status shows the rejection.
+    it.each(AGENT_HEAD_ROUTES)('$name is forbidden', async (route) => {
+      const response = await asA(routeRequest(route, bParameters(route), fixture.tokenA));
+
+      expect(response.status).toBe(403);
+      expect(response.bytes).toHaveLength(0);
     });
 
     it('get agent b is not found', async () => {
@@ -215,6 +298,72 @@ describe.each(TRANSPORTS)('isolation over $name', ({ open }) => {
 
       expect(written.status).toBe(201);
     });
+
+    const taskCases = [
+      { name: 'get by b task id', method: 'GET', suffix: '' },
+      { name: 'cancel by b task id', method: 'POST', suffix: '/cancel' },
+    ];
+
+    it.each(taskCases)('$name is not found', async ({ method, suffix }) => {
+      const path = `/api/v1/${A}/tasks/${before.cancelTaskId}${suffix}`;
+      const response = await asA({ method, path });
+
+      expect(response.status).toBe(404);
+      expect((response.json as { code?: string }).code).toBe('task_not_found');
+    });
+
+    it('get by b keyed task id is not found', async () => {
+      const response = await asA({
+        method: 'GET',
+        path: `/api/v1/${A}/tasks/${before.readTaskId}`,
+      });
+
+      expect(response.status).toBe(404);
+      expect((response.json as { code?: string }).code).toBe('task_not_found');
+    });
+
+    const fileCases = B_FILES.flatMap(({ name }) =>
+      ['GET', 'DELETE'].map((method) => ({
+        label: `${method.toLowerCase()} ${name}`,
+        method,
+        name,
+      })),
+    );
+
+    it.each(fileCases)('$label by b name is not found', async ({ method, name }) => {
+      const response = await asA({ method, path: `/api/v1/${A}/files/${name}` });
+
+      expect(response.status).toBe(404);
+      expect((response.json as { code?: string }).code).toBe('file_not_found');
+    });
+
+    it('head by b file name is not found', async () => {
+      const response = await asA({ method: 'HEAD', path: `/api/v1/${A}/files/${B_FILE}` });
+
+      expect(response.status).toBe(404);
+    });
+
+    it('submit with b task key creates own task', async () => {
+      // A sends B's type and input, so a key shared across agents would replay B's task.
+      const body = { ...B_KEYED_TASK, idempotency_key: B_TASK_KEY, run_at: oneDayAhead() };
+      const response = await asA({ method: 'POST', path: `/api/v1/${A}/tasks`, body });
+      const task = response.json as { id?: string; agent_id?: string };
+
+      expect(response.status).toBe(202);
+      expect(response.headers['idempotent-replayed']).toBeUndefined();
+      expect(task.id).not.toBe(before.readTaskId);
+      expect(task.agent_id).toBe(A);
+    });
+
+    it('put by b file name writes own file', async () => {
+      const path = `/api/v1/${A}/files/${B_FILE}`;
+      const headers = { 'content-type': 'text/plain' };
+      const written = await asA({ method: 'PUT', path, headers, rawBody: 'written by a' });
+      const read = await asA({ method: 'GET', path });
+
+      expect(written.status).toBe(201);
+      expect(read.text).toBe('written by a');
+    });
   });
 
   describe("a's reads of own path", () => {
@@ -259,6 +408,50 @@ describe.each(TRANSPORTS)('isolation over $name', ({ open }) => {
       expect(leaked).toEqual([]);
     });
 
+    const taskFilters: Array<{ name: string; query: Record<string, string> }> = [
+      { name: 'no filter', query: {} },
+      { name: 'queued status', query: { status: 'queued' } },
+    ];
+
+    it.each(taskFilters)('list tasks by $name misses b', async ({ query }) => {
+      const response = await asA({ method: 'GET', path: `/api/v1/${A}/tasks`, query });
+      const tasks = (response.json as { tasks?: Array<{ id: string; agent_id: string }> }).tasks;
+      const leaked = (tasks ?? []).filter(
+        (task) => task.agent_id !== A || [before.readTaskId, before.cancelTaskId].includes(task.id),
+      );
+
+      expect(response.status).toBe(200);
+      expect(leaked).toEqual([]);
+    });
+
+    it('list tasks finds own task', async () => {
+      const pages = await listAllPages(transport, A, fixture.tokenA, 'tasks');
+      const ids = itemsOf<{ id: string }>(pages, 'tasks').map((task) => task.id);
+
+      expect(ids).toContain(ownTaskId);
+    });
+
+    it('list files by b prefix misses b', async () => {
+      const query = { prefix: 'b-' };
+      const response = await asA({ method: 'GET', path: `/api/v1/${A}/files`, query });
+      const files = (response.json as { files?: Array<{ agent_id: string; sha256: string }> })
+        .files;
+      const bHashes = B_FILES.map(({ content }) => sha256Of(content));
+      const leaked = (files ?? []).filter(
+        (file) => file.agent_id !== A || bHashes.includes(file.sha256),
+      );
+
+      expect(response.status).toBe(200);
+      expect(leaked).toEqual([]);
+    });
+
+    it('list files finds own file', async () => {
+      const pages = await listAllPages(transport, A, fixture.tokenA, 'files');
+      const names = itemsOf<{ name: string }>(pages, 'files').map((file) => file.name);
+
+      expect(names).toContain(A_FILE);
+    });
+
     it('list by a excludes b ids', async () => {
       const pages = await listAllPages(transport, A, fixture.tokenA);
       const listed = pages.flatMap(
@@ -276,7 +469,7 @@ describe.each(TRANSPORTS)('isolation over $name', ({ open }) => {
     let after: BView;
 
     beforeAll(async () => {
-      after = await viewB(transport, fixture, [before.readId, before.writeId]);
+      after = await viewB(transport, fixture, before);
     });
 
     it('keeps listing unchanged', () => {
@@ -304,6 +497,46 @@ describe.each(TRANSPORTS)('isolation over $name', ({ open }) => {
 
       expect(records).toHaveLength(4);
     });
+
+    it('keeps task listing unchanged', () => {
+      expect(after.taskPages).toEqual(before.taskPages);
+    });
+
+    it('keeps tasks unchanged', () => {
+      expect(after.tasks).toEqual(before.tasks);
+    });
+
+    it('keeps target task queued', () => {
+      const task = JSON.parse(after.tasks[1] ?? '{}') as { status?: string };
+
+      expect(task.status).toBe('queued');
+    });
+
+    it('keeps target task uncancelled', () => {
+      const task = JSON.parse(after.tasks[1] ?? '{}') as { cancel_requested?: boolean };
+
+      expect(task.cancel_requested).toBe(false);
+    });
+
+    it('keeps file listing unchanged', () => {
+      expect(after.filePages).toEqual(before.filePages);
+    });
+
+    it('keeps file bytes unchanged', () => {
+      expect(after.files).toEqual(before.files);
+    });
+
+    it('keeps seeded file bytes', () => {
+      expect(after.files).toEqual(B_FILES.map(({ content }) => content));
+    });
+
+    it('lists every seeded task', () => {
+      expect(itemsOf(before.taskPages, 'tasks')).toHaveLength(2);
+    });
+
+    it('lists every seeded file', () => {
+      expect(itemsOf(before.filePages, 'files')).toHaveLength(2);
+    });
   });
 
   describe('disabled agent token', () => {
@@ -313,22 +546,53 @@ describe.each(TRANSPORTS)('isolation over $name', ({ open }) => {
     });
 
     const routes = AGENT_PATH_ROUTES.filter((route) => route.access !== 'admin');
+    const parameters = { agent: DISABLED, id: 'any-record', key: 'any:key', name: 'any.txt' };
+    const send = (route: RouteCall) =>
+      transport.send(routeRequest(route, parameters, fixture.tokenDisabled));
 
-    it.each(routes)('$name is forbidden', async (route) => {
-      const parameters = { agent: DISABLED, id: 'any-record', key: 'any:key' };
-      const request = routeRequest(route, parameters, fixture.tokenDisabled);
-      const response = await transport.send(request);
+    it.each(routes.filter((route) => route.method !== 'HEAD'))(
+      '$name is forbidden',
+      async (route) => {
+        const response = await send(route);
 
-      expect(response.status).toBe(403);
-      expect((response.json as { code?: string }).code).toBe('agent_disabled');
-    });
+        expect(response.status).toBe(403);
+        expect((response.json as { code?: string }).code).toBe('agent_disabled');
+      },
+    );
 
-    it('leaves no record behind', async () => {
-      const enable = { method: 'POST', path: `/api/v1/agents/${DISABLED}/enable` };
-      await sendExpecting(transport, { ...enable, token: fixture.adminToken }, 200);
-      const pages = await listAllPages(transport, DISABLED, fixture.tokenDisabled);
+    it.each(routes.filter((route) => route.method === 'HEAD'))(
+      '$name is forbidden',
+      async (route) => {
+        const response = await send(route);
 
-      expect(JSON.parse(pages[0] ?? '{}').records).toEqual([]);
+        expect(response.status).toBe(403);
+        expect(response.bytes).toHaveLength(0);
+      },
+    );
+
+    describe('after enable', () => {
+      beforeAll(async () => {
+        const enable = { method: 'POST', path: `/api/v1/agents/${DISABLED}/enable` };
+        await sendExpecting(transport, { ...enable, token: fixture.adminToken }, 200);
+      });
+
+      it('leaves no record behind', async () => {
+        const pages = await listAllPages(transport, DISABLED, fixture.tokenDisabled);
+
+        expect(JSON.parse(pages[0] ?? '{}').records).toEqual([]);
+      });
+
+      it('leaves no task behind', async () => {
+        const pages = await listAllPages(transport, DISABLED, fixture.tokenDisabled, 'tasks');
+
+        expect(itemsOf(pages, 'tasks')).toEqual([]);
+      });
+
+      it('leaves no file behind', async () => {
+        const pages = await listAllPages(transport, DISABLED, fixture.tokenDisabled, 'files');
+
+        expect(itemsOf(pages, 'files')).toEqual([]);
+      });
     });
   });
 });

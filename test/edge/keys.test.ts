@@ -25,7 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await http?.close();
-  testNode?.close();
+  await testNode?.close();
 });
 
 describe('memory keys', () => {

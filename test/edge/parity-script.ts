@@ -10,11 +10,18 @@ export interface ScriptStep {
   request(state: ScriptState, adminToken: string): TransportRequest;
   /** Stores values of the response body under names later steps read. */
   keep?(body: Record<string, unknown>, state: ScriptState): void;
+  /** Name of a kept id that the body's `id` must equal, as in an idempotent replay. */
+  readonly sameIdAs?: string;
+  /** Content of the file the step downloads: the body of a GET, the length of a HEAD. */
+  readonly download?: Buffer;
 }
 
 const A = 'parity-a';
 const B = 'parity-b';
 const MEMORY_A = `/api/v1/${A}/memory`;
+const TASKS_A = `/api/v1/${A}/tasks`;
+const FILES_A = `/api/v1/${A}/files`;
+const DAY_MS = 24 * 3600 * 1000;
 
 /** Returns a kept value, failing loudly when an earlier step did not store it. */
 export function kept(state: ScriptState, name: string): string {
@@ -452,6 +459,260 @@ const DELETE_STEPS: ScriptStep[] = [
   { name: 'lists after deletes', status: 200, request: asA({ method: 'GET', path: MEMORY_A }) },
 ];
 
+/**
+ * Builds a task submission by A with `run_at` one day ahead. The task then stays queued whether
+ * or not the node runs task workers, so no status in the script races a worker.
+ */
+const submitAsA =
+  (body: Record<string, unknown>, headers?: Record<string, string>) =>
+  (state: ScriptState): TransportRequest => ({
+    method: 'POST',
+    path: TASKS_A,
+    token: kept(state, 'token-a'),
+    body: { ...body, run_at: new Date(Date.now() + DAY_MS).toISOString() },
+    ...(headers === undefined ? {} : { headers }),
+  });
+
+const KEYED_TASK = { type: 'echo', input: { step: 2 } };
+
+const TASK_STEPS: ScriptStep[] = [
+  {
+    name: 'submits task without key',
+    status: 202,
+    request: submitAsA({ type: 'echo', input: { step: 1 } }),
+    keep: keepField('id', 'task-1'),
+  },
+  {
+    name: 'submits task with body key',
+    status: 202,
+    request: submitAsA({ ...KEYED_TASK, idempotency_key: 'parity-task-2' }),
+    keep: keepField('id', 'task-2'),
+  },
+  {
+    name: 'replays body key',
+    status: 202,
+    request: submitAsA({ ...KEYED_TASK, idempotency_key: 'parity-task-2' }),
+    sameIdAs: 'task-2',
+  },
+  {
+    name: 'replays header key',
+    status: 202,
+    request: submitAsA(KEYED_TASK, { 'idempotency-key': 'parity-task-2' }),
+    sameIdAs: 'task-2',
+  },
+  {
+    name: 'replays quoted header key',
+    status: 202,
+    request: submitAsA(KEYED_TASK, { 'idempotency-key': '"parity-task-2"' }),
+    sameIdAs: 'task-2',
+  },
+  {
+    name: 'rejects reused task key',
+    status: 409,
+    request: submitAsA({ type: 'echo', input: { step: 99 }, idempotency_key: 'parity-task-2' }),
+  },
+  {
+    name: 'rejects mismatched task keys',
+    status: 400,
+    request: submitAsA(
+      { ...KEYED_TASK, idempotency_key: 'parity-task-2' },
+      { 'idempotency-key': 'parity-task-other' },
+    ),
+  },
+  {
+    name: 'submits task with header key',
+    status: 202,
+    request: submitAsA(
+      { type: 'memory.export', input: { name: 'export.jsonl' }, max_attempts: 1 },
+      { 'idempotency-key': 'parity-task-3' },
+    ),
+    keep: keepField('id', 'task-3'),
+  },
+  {
+    name: 'rejects unknown task type',
+    status: 400,
+    request: submitAsA({ type: 'no.such-type', input: null }),
+  },
+  {
+    name: 'gets task by id',
+    status: 200,
+    request: (state) => ({
+      method: 'GET',
+      path: `${TASKS_A}/${kept(state, 'task-1')}`,
+      token: kept(state, 'token-a'),
+    }),
+  },
+  {
+    name: 'lists queued tasks page one',
+    status: 200,
+    request: asA({ method: 'GET', path: TASKS_A, query: { status: 'queued', limit: '2' } }),
+    keep: keepField('next_cursor', 'task-page-2'),
+  },
+  {
+    name: 'lists queued tasks page two',
+    status: 200,
+    request: (state) => ({
+      method: 'GET',
+      path: TASKS_A,
+      query: { status: 'queued', limit: '2', cursor: kept(state, 'task-page-2') },
+      token: kept(state, 'token-a'),
+    }),
+  },
+  {
+    name: 'cancels queued task',
+    status: 200,
+    request: (state) => ({
+      method: 'POST',
+      path: `${TASKS_A}/${kept(state, 'task-1')}/cancel`,
+      token: kept(state, 'token-a'),
+    }),
+  },
+  {
+    name: 'repeats cancel',
+    status: 200,
+    request: (state) => ({
+      method: 'POST',
+      path: `${TASKS_A}/${kept(state, 'task-1')}/cancel`,
+      token: kept(state, 'token-a'),
+    }),
+  },
+  {
+    name: 'lists cancelled tasks',
+    status: 200,
+    request: asA({ method: 'GET', path: TASKS_A, query: { status: 'cancelled' } }),
+  },
+  { name: 'lists every task', status: 200, request: asA({ method: 'GET', path: TASKS_A }) },
+  {
+    name: 'misses unknown task',
+    status: 404,
+    request: asA({ method: 'GET', path: `${TASKS_A}/no-such-task` }),
+  },
+  {
+    name: 'misses cancel of unknown task',
+    status: 404,
+    request: asA({ method: 'POST', path: `${TASKS_A}/no-such-task/cancel` }),
+  },
+];
+
+const NOTES = Buffer.from('Bring snacks on Friday.\n', 'utf8');
+const NOTES_REPLACED = Buffer.from('Bring snacks and a charger on Friday.\n', 'utf8');
+/** Every byte value, so any step that decodes the body as text would change it. */
+const BINARY = Buffer.from(Array.from({ length: 256 }, (_, index) => index));
+/** Latin-1 text sent as `text/plain`. It is not valid UTF-8, so the event carries it in base64. */
+const LATIN1 = Buffer.from('Caf\xe9 cr\xe8me\n', 'latin1');
+const UNICODE_NAME = 'résumé (final) ü.txt';
+const UNICODE_CONTENT = Buffer.from('Ünïcödé name, plain content.\n', 'utf8');
+
+/** Builds a request by A to the file `name`, which is percent-encoded here. */
+const fileAsA = (method: string, name: string, content?: Buffer, contentType?: string) =>
+  asA({
+    method,
+    path: `${FILES_A}/${encodeURIComponent(name)}`,
+    ...(content === undefined ? {} : { rawBody: content }),
+    ...(contentType === undefined ? {} : { headers: { 'content-type': contentType } }),
+  });
+
+const FILE_STEPS: ScriptStep[] = [
+  {
+    name: 'puts text file',
+    status: 201,
+    request: fileAsA('PUT', 'notes.txt', NOTES, 'text/plain; charset=utf-8'),
+  },
+  {
+    name: 'puts binary file',
+    status: 201,
+    request: fileAsA('PUT', 'photo.bin', BINARY, 'application/octet-stream'),
+  },
+  {
+    name: 'puts file with unicode name',
+    status: 201,
+    request: fileAsA('PUT', UNICODE_NAME, UNICODE_CONTENT, 'text/markdown'),
+  },
+  {
+    name: 'puts second notes file',
+    status: 201,
+    request: fileAsA('PUT', 'notes-2.txt', NOTES, 'text/plain'),
+  },
+  {
+    name: 'puts latin-1 text file',
+    status: 201,
+    request: fileAsA('PUT', 'menu.txt', LATIN1, 'text/plain'),
+  },
+  {
+    name: 'puts empty file',
+    status: 201,
+    request: fileAsA('PUT', 'empty.dat', Buffer.alloc(0)),
+  },
+  {
+    name: 'replaces text file',
+    status: 200,
+    request: fileAsA('PUT', 'notes.txt', NOTES_REPLACED, 'text/plain; charset=utf-8'),
+  },
+  {
+    name: 'heads text file',
+    status: 200,
+    request: fileAsA('HEAD', 'notes.txt'),
+    download: NOTES_REPLACED,
+  },
+  {
+    name: 'gets text file',
+    status: 200,
+    request: fileAsA('GET', 'notes.txt'),
+    download: NOTES_REPLACED,
+  },
+  {
+    name: 'gets binary file',
+    status: 200,
+    request: fileAsA('GET', 'photo.bin'),
+    download: BINARY,
+  },
+  {
+    name: 'gets unicode name file',
+    status: 200,
+    request: fileAsA('GET', UNICODE_NAME),
+    download: UNICODE_CONTENT,
+  },
+  {
+    name: 'gets latin-1 text file',
+    status: 200,
+    request: fileAsA('GET', 'menu.txt'),
+    download: LATIN1,
+  },
+  {
+    name: 'gets empty file',
+    status: 200,
+    request: fileAsA('GET', 'empty.dat'),
+    download: Buffer.alloc(0),
+  },
+  { name: 'lists every file', status: 200, request: asA({ method: 'GET', path: FILES_A }) },
+  {
+    name: 'lists notes page one',
+    status: 200,
+    request: asA({ method: 'GET', path: FILES_A, query: { prefix: 'notes', limit: '1' } }),
+    keep: keepField('next_cursor', 'file-page-2'),
+  },
+  {
+    name: 'lists notes page two',
+    status: 200,
+    request: (state) => ({
+      method: 'GET',
+      path: FILES_A,
+      query: { prefix: 'notes', limit: '1', cursor: kept(state, 'file-page-2') },
+      token: kept(state, 'token-a'),
+    }),
+  },
+  { name: 'deletes text file', status: 204, request: fileAsA('DELETE', 'notes.txt') },
+  { name: 'misses deleted file', status: 404, request: fileAsA('GET', 'notes.txt') },
+  { name: 'misses head of deleted file', status: 404, request: fileAsA('HEAD', 'notes.txt') },
+  { name: 'misses second file delete', status: 404, request: fileAsA('DELETE', 'notes.txt') },
+  { name: 'lists after file delete', status: 200, request: asA({ method: 'GET', path: FILES_A }) },
+  {
+    name: 'rejects dot-dot file name',
+    status: 400,
+    request: asA({ method: 'PUT', path: `${FILES_A}/%2e%2e`, rawBody: NOTES }),
+  },
+];
+
 const ERROR_STEPS: ScriptStep[] = [
   {
     name: 'rejects malformed json',
@@ -496,5 +757,7 @@ export const SCRIPT: readonly ScriptStep[] = [
   ...WRITE_STEPS,
   ...READ_STEPS,
   ...DELETE_STEPS,
+  ...TASK_STEPS,
+  ...FILE_STEPS,
   ...ERROR_STEPS,
 ];

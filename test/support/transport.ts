@@ -3,14 +3,18 @@ import type { IncomingMessage, Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { HappyError } from '../../lambdas/core/errors.js';
 import type { HttpResult } from '../../lambdas/handlers/http/types.js';
 import { toAppLogger } from '../../local-fallback/logging/index.js';
 import { composeSqliteNode, type SqliteNode } from '../../local-fallback/server/compose.js';
 import { createInstanceId, createLambdaContext } from '../../local-fallback/server/context.js';
 import { buildHttpEvent, resolveRequestId } from '../../local-fallback/server/event.js';
-import { serverProblem } from '../../local-fallback/server/response.js';
+import {
+  serverProblem,
+  toOutgoingResponse,
+  type OutgoingResponse,
+} from '../../local-fallback/server/response.js';
 import { createRouteMatcher, parseRequestTarget } from '../../local-fallback/server/routes.js';
 import { closeServer, createEdgeServer, listen } from '../../local-fallback/server/server.js';
 import { defaultKeyFile } from '../../local-fallback/storage/index.js';
@@ -18,7 +22,10 @@ import { defaultKeyFile } from '../../local-fallback/storage/index.js';
 /** One request, the same for every transport. */
 export interface TransportRequest {
   readonly method: string;
-  /** Request path, percent-encoded where needed, such as `/api/v1/agent-a/memory/01J…`. */
+  /**
+   * Request path, percent-encoded where needed, such as `/api/v1/agent-a/memory/01J…`. It is
+   * sent as written: dot segments such as `..` or `%2e%2e` are not resolved.
+   */
   readonly path: string;
   /** Query parameters, form-urlencoded into the request target. */
   readonly query?: Record<string, string>;
@@ -26,8 +33,8 @@ export interface TransportRequest {
   readonly headers?: Record<string, string>;
   /** Body value, sent JSON-encoded. */
   readonly body?: unknown;
-  /** Body text, sent as is instead of `body`. */
-  readonly rawBody?: string;
+  /** Body text (UTF-8) or bytes, sent as is instead of `body`. */
+  readonly rawBody?: string | Uint8Array;
   /** Bearer token, sent as `authorization: Bearer <token>`. */
   readonly token?: string;
 }
@@ -39,8 +46,10 @@ export interface TransportResponse {
   readonly headers: Record<string, string>;
   /** Parsed JSON body, or null when the body is empty. */
   readonly json: unknown;
-  /** Body text as received. */
+  /** Body text as received, decoded as UTF-8. */
   readonly text: string;
+  /** Body bytes as received. A response to HEAD has none. */
+  readonly bytes: Buffer;
 }
 
 /** A way to deliver requests to a composed node. */
@@ -58,8 +67,18 @@ export interface TestNode {
   readonly dataDir: string;
   /** File of the private key that signs this node's agent tokens. */
   readonly keyFile: string;
-  /** Closes the database and removes the temporary folder. */
-  close(): void;
+  /** Stops the task workers if they run, closes the database and removes the folder. */
+  close(): Promise<void>;
+}
+
+/** Settings of {@link createTestNode}. */
+export interface TestNodeOptions {
+  /** @default 'happy_admin_test_token_0123456789' */
+  readonly adminToken?: string;
+  /** Maximum size of a stored file, in bytes. @default 1048576, as on the edge service */
+  readonly maxFileBytes?: number;
+  /** Starts the task worker pool, as `npm start` does. @default false */
+  readonly startWorkers?: boolean;
 }
 
 /** Lambda settings of the edge server's defaults, so both transports build the same events. */
@@ -69,16 +88,26 @@ const CONTEXT_SETTINGS = { accountId: '000000000000', region: 'local' };
 const HANDLER_TIMEOUT_MS = 30_000;
 
 /** Composes a fresh node on SQLite in a new folder under the system's temporary folder. */
-export function createTestNode(adminToken = 'happy_admin_test_token_0123456789'): TestNode {
+export function createTestNode(options: TestNodeOptions = {}): TestNode {
+  const adminToken = options.adminToken ?? 'happy_admin_test_token_0123456789';
   const dataDir = mkdtempSync(join(tmpdir(), 'happy-edge-test-'));
   const logger = toAppLogger(pino({ level: 'silent' }));
-  const node = composeSqliteNode({ service: 'edge', dataDir, nodeId: 'edge', adminToken }, logger);
+  const config = {
+    service: 'edge' as const,
+    dataDir,
+    nodeId: 'edge',
+    adminToken,
+    maxFileBytes: options.maxFileBytes,
+  };
+  const node = composeSqliteNode(config, logger);
+  if (options.startWorkers) node.workers.start();
   return {
     node,
     adminToken,
     dataDir,
     keyFile: defaultKeyFile(dataDir),
-    close: () => {
+    close: async () => {
+      if (options.startWorkers) await node.workers.stop();
       node.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -88,7 +117,9 @@ export function createTestNode(adminToken = 'happy_admin_test_token_0123456789')
 /**
  * Creates a transport that builds the API Gateway event the edge server would build for the
  * request (same route matcher, same event builder) and calls the route's handler function.
- * Routing errors (404, 405, malformed paths) get the problem responses the server sends.
+ * Routing errors (404, 405, malformed paths) get the problem responses the server sends. The
+ * result becomes a response as the server writes it: with `content-length`, and without a body
+ * for HEAD.
  */
 export function directTransport(node: SqliteNode): Transport {
   const matcher = createRouteMatcher();
@@ -102,12 +133,14 @@ export function directTransport(node: SqliteNode): Transport {
     const receivedAt = Date.now();
 
     let result: HttpResult;
+    let handler = 'edge';
     // The server names the decoded path in its own problems once the path could be parsed.
     let instance = '';
     try {
       const target = parseRequestTarget(url);
       instance = target.decodedPath;
       const match = matcher(input.method, target.segments);
+      handler = match.handler;
       const message = incomingMessage(input.method, headers);
       const source = { request: message, body, target, match, requestId, receivedAt };
       const event = buildHttpEvent(source, EVENT_SETTINGS);
@@ -120,14 +153,15 @@ export function directTransport(node: SqliteNode): Transport {
       if (!(error instanceof HappyError)) throw error;
       result = serverProblem(error, { service: 'edge', requestId, instance });
     }
-    return fromHandlerResult(result);
+    return fromHandlerResult(input.method, toOutgoingResponse(result, handler, requestId));
   };
   return { name: 'direct', send, close: async () => undefined };
 }
 
 /**
  * Creates a transport that serves the node with `createEdgeServer` on a free loopback port and
- * sends each request through undici.
+ * sends each request through undici. It calls `Dispatcher.request` with the path as written,
+ * because undici's `request(url)` parses the URL and so removes `..` and `%2e%2e` segments.
  */
 export async function httpTransport(node: SqliteNode): Promise<Transport> {
   const server: Server = createEdgeServer({
@@ -141,14 +175,15 @@ export async function httpTransport(node: SqliteNode): Promise<Transport> {
 
   const send = async (input: TransportRequest): Promise<TransportResponse> => {
     const body = bodyOf(input);
-    const response = await request(`${origin}${targetOf(input)}`, {
-      method: input.method as 'GET',
+    const response = await dispatcher.request({
+      origin,
+      path: targetOf(input),
+      method: input.method as Dispatcher.HttpMethod,
       headers: headersOf(input, body),
       body: body.length > 0 ? body : undefined,
-      dispatcher,
     });
-    const text = await response.body.text();
-    return { status: response.statusCode, headers: flatten(response.headers), ...parse(text) };
+    const bytes = Buffer.from(await response.body.arrayBuffer());
+    return { status: response.statusCode, headers: flatten(response.headers), ...parse(bytes) };
   };
   const close = async (): Promise<void> => {
     await dispatcher.close();
@@ -163,7 +198,8 @@ function targetOf(input: TransportRequest): string {
 }
 
 function bodyOf(input: TransportRequest): Buffer {
-  if (input.rawBody !== undefined) return Buffer.from(input.rawBody, 'utf8');
+  if (typeof input.rawBody === 'string') return Buffer.from(input.rawBody, 'utf8');
+  if (input.rawBody !== undefined) return Buffer.from(input.rawBody);
   if (input.body === undefined) return Buffer.alloc(0);
   return Buffer.from(JSON.stringify(input.body), 'utf8');
 }
@@ -194,14 +230,25 @@ function incomingMessage(method: string, headers: Record<string, string>): Incom
   return message as unknown as IncomingMessage;
 }
 
-function fromHandlerResult(result: HttpResult): TransportResponse {
+/** Statuses whose responses have no body and so no `content-length` (RFC 9110). */
+const BODILESS_STATUSES = new Set([204, 304]);
+
+/**
+ * Converts what `toOutgoingResponse` prepared into the response an HTTP client receives. It sets
+ * `content-length` as `writeResponse` does, and drops the body of a response to HEAD as Node's
+ * HTTP server does.
+ */
+function fromHandlerResult(method: string, outgoing: OutgoingResponse): TransportResponse {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) {
-    headers[name.toLowerCase()] = String(value);
+  for (const [name, value] of outgoing.headers) {
+    const previous = headers[name];
+    headers[name] = previous === undefined ? value : `${previous}, ${value}`;
   }
-  const raw = result.body ?? '';
-  const text = result.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  return { status: result.statusCode ?? 200, headers, ...parse(text) };
+  if (!BODILESS_STATUSES.has(outgoing.statusCode)) {
+    headers['content-length'] = String(outgoing.body.length);
+  }
+  const bytes = method === 'HEAD' ? Buffer.alloc(0) : outgoing.body;
+  return { status: outgoing.statusCode, headers, ...parse(bytes) };
 }
 
 function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -212,12 +259,16 @@ function flatten(headers: Record<string, string | string[] | undefined>): Record
   return flat;
 }
 
-/** Parses a body as JSON. A body that is not JSON gives `json` undefined and keeps `text`. */
-function parse(text: string): { json: unknown; text: string } {
-  if (text === '') return { json: null, text };
+/**
+ * Parses a body as JSON. A body that is not JSON, such as a downloaded file, gives `json`
+ * undefined and keeps `text` and `bytes`.
+ */
+function parse(bytes: Buffer): { json: unknown; text: string; bytes: Buffer } {
+  const text = bytes.toString('utf8');
+  if (text === '') return { json: null, text, bytes };
   try {
-    return { json: JSON.parse(text) as unknown, text };
+    return { json: JSON.parse(text) as unknown, text, bytes };
   } catch {
-    return { json: undefined, text };
+    return { json: undefined, text, bytes };
   }
 }
