@@ -98,7 +98,10 @@ export class DependencyGuard {
       );
     try {
       if (!options.repeatable) return await attempt(new AbortController().signal);
-      return await this.retryPolicy.execute((context) => attempt(context.signal));
+      // A fresh signal per call: without one, cockatiel's retry shares a single never-aborted
+      // signal across calls, and more than ten calls in flight trip MaxListenersExceededWarning.
+      const callSignal = new AbortController().signal;
+      return await this.retryPolicy.execute((context) => attempt(context.signal), callSignal);
     } catch (error) {
       throw this.translate(error);
     }
