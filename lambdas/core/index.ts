@@ -17,3 +17,8 @@ export * from './task-runner.js';
 export * from './builtin-tasks.js';
 export * from './file-names.js';
 export * from './files.js';
+export * from './replication-errors.js';
+export * from './replication-changes.js';
+export * from './replication.js';
+export * from './task-placement.js';
+export * from './tombstones.js';

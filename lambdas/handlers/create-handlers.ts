@@ -2,6 +2,7 @@ import { createAgentsHandler } from './agents.js';
 import { createFilesHandler } from './files.js';
 import { createHealthHandler } from './health.js';
 import { createMemoryHandler } from './memory.js';
+import { createReplicationHandler } from './replication.js';
 import { createSearchHandler } from './search.js';
 import { createTasksHandler } from './tasks.js';
 import type { HandlerName } from './routes.js';
@@ -17,5 +18,6 @@ export function createHandlers(services: HandlerServices): Record<HandlerName, H
     tasks: createTasksHandler(services),
     files: createFilesHandler(services),
     health: createHealthHandler(services),
+    replication: createReplicationHandler(services),
   };
 }

@@ -4,6 +4,15 @@ export { createSearchHandler } from './search.js';
 export { createTasksHandler } from './tasks.js';
 export { createFilesHandler } from './files.js';
 export { createHealthHandler } from './health.js';
+export { createReplicationHandler, REPLICATION_REQUEST_LIMITS } from './replication.js';
+export { changeToJson, feedEntryToJson } from './replication-json.js';
+export {
+  applyBodySchema,
+  changesQuerySchema,
+  changeWireSchema,
+  MAX_APPLY_CHANGES,
+  toChange,
+} from './replication-wire.js';
 export { ROUTES, routeKeyOf } from './routes.js';
 export type { HandlerName, HttpMethod, RouteDefinition } from './routes.js';
 export type { HandlerServices, BreakerReport } from './services.js';

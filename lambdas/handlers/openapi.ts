@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { applyBodySchema, changesQuerySchema } from './replication-wire.js';
 import { ROUTES, routeKeyOf } from './routes.js';
 import {
   createAgentBodySchema,
@@ -12,7 +13,7 @@ import {
 } from './schemas.js';
 
 /** Who may call a route. */
-type Access = 'public' | 'admin' | 'agent' | 'admin or agent';
+type Access = 'public' | 'admin' | 'agent' | 'admin or agent' | 'replication';
 
 interface RouteDoc {
   readonly summary: string;
@@ -160,6 +161,25 @@ const DOCS: Record<string, RouteDoc> = {
     summary: 'Delete a file',
     access: 'agent',
     success: 204,
+  },
+  'GET /internal/v1/changes': {
+    summary:
+      "Read the change feed after a cursor; `node` leaves out the caller's own changes and " +
+      'records its position',
+    access: 'replication',
+    query: changesQuerySchema,
+    success: 200,
+  },
+  'POST /internal/v1/apply': {
+    summary: 'Apply a batch of changes last-writer-wins; returns applied or ignored per change',
+    access: 'replication',
+    body: applyBodySchema,
+    success: 200,
+  },
+  'GET /internal/v1/replication/status': {
+    summary: 'Outbox size, drained cursor and replication loops of this node',
+    access: 'replication',
+    success: 200,
   },
 };
 

@@ -1,5 +1,6 @@
 /** Lambda functions of the HTTP API, one per resource. */
-export type HandlerName = 'agents' | 'memory' | 'search' | 'tasks' | 'files' | 'health';
+export type HandlerName =
+  'agents' | 'memory' | 'search' | 'tasks' | 'files' | 'health' | 'replication';
 
 /** HTTP methods the API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
@@ -44,6 +45,9 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/api/v1/{agent}/files/{name}', handler: 'files' },
   { method: 'HEAD', path: '/api/v1/{agent}/files/{name}', handler: 'files' },
   { method: 'DELETE', path: '/api/v1/{agent}/files/{name}', handler: 'files' },
+  { method: 'GET', path: '/internal/v1/changes', handler: 'replication' },
+  { method: 'POST', path: '/internal/v1/apply', handler: 'replication' },
+  { method: 'GET', path: '/internal/v1/replication/status', handler: 'replication' },
 ];
 
 /** The API Gateway route key of a route, such as `GET /health`. */

@@ -2,6 +2,7 @@ import type { AgentService } from '../core/agents.js';
 import type { FileService } from '../core/files.js';
 import type { HealthService } from '../core/health.js';
 import type { MemoryService } from '../core/memory.js';
+import type { ReplicationService } from '../core/replication.js';
 import type { SearchService } from '../core/search.js';
 import type { TaskService } from '../core/tasks.js';
 import type { HandlerSettings } from './http/create-handler.js';
@@ -28,6 +29,13 @@ export interface HandlerServices extends HandlerSettings {
   readonly tasks: TaskService;
   readonly files: FileService;
   readonly health: HealthService;
+  /**
+   * Change feed and apply of this node, served under `/internal/v1/` to holders of
+   * {@link replicationToken}. @default none: those endpoints return 503
+   */
+  readonly replication?: ReplicationService;
+  /** Credential of the replication endpoints, separate from agent and admin tokens. */
+  readonly replicationToken?: string;
   /** Returns the breakers guarding this node's dependencies. @default none */
   readonly breakers?: () => BreakerReport[];
 }

@@ -7,3 +7,4 @@ export type * from './health.js';
 export type * from './observability.js';
 export type * from './tasks.js';
 export type * from './files.js';
+export type * from './replication.js';

@@ -8,7 +8,12 @@ import {
   HybridLogicalClock,
   type IdGenerator,
   MemoryService,
+  PlacedTaskQueue,
+  type ReplicationLinkReport,
+  ReplicationService,
   SearchService,
+  TaskPlacement,
+  type TaskPlacementRole,
   TokenService,
 } from '../../lambdas/core/index.js';
 import {
@@ -20,16 +25,20 @@ import {
   type RequestLimits,
   type ServiceName,
 } from '../../lambdas/handlers/index.js';
-import type { AppLogger, Jwk } from '../../lambdas/ports/index.js';
+import type { AppLogger, HealthProbe, Jwk } from '../../lambdas/ports/index.js';
 import {
   defaultKeyFile,
   DiskFileStore,
   FileSigningKeyProvider,
+  JournaledFileStore,
   openDatabase,
   SqliteAgentRegistry,
   SqliteHealthProbe,
   SqliteMemoryStore,
+  SqliteReplicaStore,
   SqliteSearchIndex,
+  SqliteTaskQueue,
+  SqliteTaskStore,
 } from '../storage/index.js';
 import { composeTasks, type TaskNodeSettings, type WorkerPool } from '../worker/index.js';
 
@@ -52,6 +61,21 @@ export interface SqliteNodeConfig {
   readonly tasks?: TaskNodeSettings;
   /** Maximum size of a stored file, in bytes. Files live in `<dataDir>/files`. @default 1048576 */
   readonly maxFileBytes?: number;
+  /** Credential of the `/internal/v1/` endpoints. Without one they return 503. */
+  readonly replicationToken?: string;
+  /**
+   * Task placement role of this node: `edge` for an edge with a cloud upstream, which leaves
+   * tasks of {@link cloudTaskTypes} queued for the cloud. @default 'cloud'
+   */
+  readonly taskRole?: TaskPlacementRole;
+  /** Task types that run only in the cloud. @default [] */
+  readonly cloudTaskTypes?: readonly string[];
+  /** Further health checks, such as the replication lag of an edge. @default [] */
+  readonly healthProbes?: readonly HealthProbe[];
+  /** Reports of the replication loops, for the status endpoint. @default none */
+  readonly replicationLinks?: () => ReplicationLinkReport[];
+  /** Peers this node drains its outbox to. @default [] */
+  readonly outboxPeers?: readonly string[];
 }
 
 /** A composed node: its handlers, the services behind them and a way to close the database. */
@@ -63,6 +87,10 @@ export interface SqliteNode {
   readonly workers: WorkerPool;
   /** The file store under `<dataDir>/files`. */
   readonly fileStore: DiskFileStore;
+  /** The journal of file writes; call its `recover` at start, before serving. */
+  readonly fileJournal: JournaledFileStore;
+  /** Change feed, apply and replication cursors of this node. */
+  readonly replication: ReplicationService;
   /** Closes the database. Stop {@link workers} first. */
   close(): void;
 }
@@ -78,7 +106,8 @@ export function composeSqliteNode(config: SqliteNodeConfig, logger: AppLogger): 
   });
   const tokens = new TokenService(keys);
 
-  const { memory, files, fileStore, tasks } = composeData(config, database, clock, ids, logger);
+  const data = composeData(config, database, clock, ids, logger);
+  const { memory, files, fileStore, fileJournal, tasks, replication } = data;
 
   const services: HandlerServices = {
     service: config.service,
@@ -90,7 +119,9 @@ export function composeSqliteNode(config: SqliteNodeConfig, logger: AppLogger): 
     search: new SearchService({ index: new SqliteSearchIndex(database), clock, ids }),
     tasks: tasks.service,
     files,
-    health: new HealthService([new SqliteHealthProbe(database)]),
+    health: new HealthService([new SqliteHealthProbe(database), ...(config.healthProbes ?? [])]),
+    replication,
+    replicationToken: config.replicationToken,
   };
   return {
     services,
@@ -98,6 +129,8 @@ export function composeSqliteNode(config: SqliteNodeConfig, logger: AppLogger): 
     database,
     workers: tasks.pool,
     fileStore,
+    fileJournal,
+    replication,
     close: () => {
       void tasks.close();
       database.close();
@@ -105,7 +138,7 @@ export function composeSqliteNode(config: SqliteNodeConfig, logger: AppLogger): 
   };
 }
 
-/** Builds the memory, file and task services on their stores. */
+/** Builds the memory, file, task and replication services on their stores. */
 function composeData(
   config: SqliteNodeConfig,
   database: Database,
@@ -115,7 +148,18 @@ function composeData(
 ) {
   const memory = new MemoryService({ store: new SqliteMemoryStore(database), clock, ids });
   const fileStore = new DiskFileStore({ root: join(config.dataDir, 'files') });
-  const files = new FileService({ store: fileStore, clock, maxFileBytes: config.maxFileBytes });
+  const fileJournal = new JournaledFileStore(database, fileStore);
+  const files = new FileService({ store: fileJournal, clock, maxFileBytes: config.maxFileBytes });
+  const placement = new TaskPlacement({
+    role: config.taskRole ?? 'cloud',
+    nodeId: config.nodeId,
+    cloudTaskTypes: config.cloudTaskTypes,
+  });
+  const queue = new PlacedTaskQueue(
+    new SqliteTaskQueue(database),
+    new SqliteTaskStore(database),
+    placement,
+  );
   const tasks = composeTasks({
     database,
     clock,
@@ -123,7 +167,15 @@ function composeData(
     memory,
     files,
     logger,
+    queue,
     settings: config.tasks,
   });
-  return { memory, files, fileStore, tasks };
+  const replication = new ReplicationService({
+    store: new SqliteReplicaStore(database, fileJournal),
+    clock,
+    queue,
+    links: config.replicationLinks,
+    outboxPeers: config.outboxPeers,
+  });
+  return { memory, files, fileStore, fileJournal, tasks, replication };
 }

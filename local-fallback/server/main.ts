@@ -2,10 +2,19 @@
  * Entry point of the edge service: `npm start` (or `tsx local-fallback/server/main.ts --help`).
  * Serves the API from SQLite on the same handler functions the Lambda functions run.
  */
+import { UPSTREAM_PEER } from '../../lambdas/core/index.js';
 import { createPinoLogger, toAppLogger } from '../logging/index.js';
-import { composeSqliteNode } from './compose.js';
+import {
+  ReplicationMonitor,
+  ReplicationPeerClient,
+  Replicator,
+  startTombstonePurge,
+} from '../replication/index.js';
+import { composeSqliteNode, type SqliteNode } from './compose.js';
 import { closeServer, createEdgeServer, listen } from './server.js';
 import { EDGE_USAGE, readEdgeSettings, type EdgeSettings } from './settings.js';
+import type { Logger } from 'pino';
+import type { AppLogger } from '../../lambdas/ports/index.js';
 
 /**
  * Age after which a temporary file counts as left by an interrupted write. A write keeps its
@@ -20,6 +29,8 @@ async function main(): Promise<void> {
   }
   const settings = readEdgeSettings(process.argv.slice(2), process.env);
   const logger = createPinoLogger({ name: settings.service });
+  const appLogger = toAppLogger(logger);
+  const monitor = settings.upstreamUrl ? new ReplicationMonitor() : null;
   const node = composeSqliteNode(
     {
       service: settings.service,
@@ -29,26 +40,83 @@ async function main(): Promise<void> {
       keyFile: settings.keyFile,
       tasks: settings.tasks,
       maxFileBytes: settings.maxFileBytes,
+      replicationToken: settings.replicationToken.value,
+      // Only an edge with a cloud to defer to leaves tasks of cloud types queued.
+      taskRole: settings.upstreamUrl ? 'edge' : 'cloud',
+      cloudTaskTypes: settings.cloudTaskTypes,
+      healthProbes: monitor ? [monitor.probe()] : [],
+      replicationLinks: monitor ? () => monitor.report() : undefined,
+      outboxPeers: settings.upstreamUrl ? [UPSTREAM_PEER] : [],
     },
-    toAppLogger(logger),
+    appLogger,
   );
-  const removed = await node.fileStore.removeTemporaryFiles(TEMPORARY_FILE_MAX_AGE_MS);
-  if (removed > 0) logger.warn({ removed }, 'Removed temporary files of interrupted file writes.');
+  await recoverInterruptedWrites(node, logger);
   const server = createEdgeServer({ handlers: node.handlers, logger, service: settings.service });
   const address = await listen(server, settings.port, settings.host);
   node.workers.start();
+  const replication = startReplication(settings, node, monitor, appLogger);
   logger.info({ port: address.port, host: settings.host, dataDir: settings.dataDir }, 'Listening.');
   if (!settings.quiet) printBanner(settings, address.port);
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'Shutting down.');
     await closeServer(server);
+    await replication.stop();
     await node.workers.stop();
     node.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** Resolves file writes that a crash interrupted, before the node serves. */
+async function recoverInterruptedWrites(node: SqliteNode, logger: Logger): Promise<void> {
+  const removed = await node.fileStore.removeTemporaryFiles(TEMPORARY_FILE_MAX_AGE_MS);
+  if (removed > 0) logger.warn({ removed }, 'Removed temporary files of interrupted file writes.');
+  const resolved = await node.fileJournal.recover();
+  if (resolved > 0) logger.warn({ resolved }, 'Resolved file writes a crash interrupted.');
+}
+
+/**
+ * Starts the tombstone purge and, on a node with an upstream, the pull and drain loops.
+ *
+ * @returns a handle whose `stop` ends them all.
+ */
+function startReplication(
+  settings: EdgeSettings,
+  node: SqliteNode,
+  monitor: ReplicationMonitor | null,
+  logger: AppLogger,
+): { stop(): Promise<void> } {
+  const outboxPeers = settings.upstreamUrl ? [UPSTREAM_PEER] : [];
+  const stopPurge = startTombstonePurge({
+    database: node.database,
+    nodeId: settings.nodeId,
+    outboxPeers,
+    logger,
+  });
+  if (!settings.upstreamUrl || !monitor) return { stop: async () => stopPurge() };
+
+  const upstream = new ReplicationPeerClient({
+    baseUrl: settings.upstreamUrl,
+    token: settings.replicationToken.value,
+  });
+  const replicator = new Replicator({
+    service: node.replication,
+    upstream,
+    monitor,
+    logger,
+    batchSize: settings.replicationBatch,
+  });
+  replicator.start();
+  return {
+    stop: async () => {
+      stopPurge();
+      await replicator.stop();
+      await upstream.close();
+    },
+  };
 }
 
 function printBanner(settings: EdgeSettings, port: number): void {

@@ -24,6 +24,14 @@ export interface EdgeSettings extends TaskFileSettings {
   readonly keyFile: string;
   /** Skips the start banner, for nodes started by another program. */
   readonly quiet: boolean;
+  /** Credential of the `/internal/v1/` replication endpoints, of this node and its upstream. */
+  readonly replicationToken: AdminToken;
+  /** URL of the cloud this edge pulls from and drains to; null for a node without one. */
+  readonly upstreamUrl: string | null;
+  /** Changes per pulled page and per drained batch. */
+  readonly replicationBatch: number;
+  /** Task types that an edge with an upstream leaves queued for the cloud. */
+  readonly cloudTaskTypes: string[];
 }
 
 /** The admin token and where it came from. */
@@ -44,6 +52,16 @@ const settingsSchema = z.strictObject({
   service: z.enum(['edge', 'cloud']),
   adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
   keyFile: z.string().min(1).optional(),
+  replicationToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  upstreamUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .optional(),
+  replicationBatch: z.coerce.number().int().min(1).max(1000),
+  cloudTaskTypes: z
+    .string()
+    .transform((text) => text.split(',').map((type) => type.trim()))
+    .transform((types) => types.filter((type) => type !== ''))
+    .pipe(z.array(z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'must list task type names'))),
 });
 
 /** Help text of the edge command. */
@@ -55,10 +73,19 @@ export const EDGE_USAGE = `Usage: npm start -- [options]
   --node-id ID       id of this node in record versions (env HAPPY_NODE_ID, default edge)
   --service NAME     "edge", or "cloud" for the local stand-in of the cloud path (default edge)
   --key-file FILE    token signing key (env HAPPY_KEY_FILE, default <home>/keys/token-signing.jwk.json)
+  --upstream-url URL cloud to pull changes from and drain the outbox to (env HAPPY_UPSTREAM_URL,
+                     default none: no replication loops run)
+  --replication-batch N  changes per pulled page and drained batch (env HAPPY_REPLICATION_BATCH,
+                     default 100, at most 1000)
+  --cloud-task-types TYPES  comma-separated task types that an edge with an upstream leaves
+                     queued for the cloud (env HAPPY_CLOUD_TASK_TYPES, default http; an
+                     empty value for none)
 ${TASK_FILE_USAGE}
   --quiet            print no start banner
 The admin token comes from HAPPY_ADMIN_TOKEN; without it, one is generated at first start,
-kept in <home>/admin-token and printed.`;
+kept in <home>/admin-token and printed. The replication token of the /internal/v1/ endpoints
+likewise comes from HAPPY_REPLICATION_TOKEN or <home>/replication-token; an edge and its
+upstream need the same one.`;
 
 /**
  * Reads the settings from `argv` and `env`.
@@ -76,6 +103,9 @@ export function readEdgeSettings(argv: string[], env: NodeJS.ProcessEnv): EdgeSe
       'node-id': { type: 'string' },
       service: { type: 'string' },
       'key-file': { type: 'string' },
+      'upstream-url': { type: 'string' },
+      'replication-batch': { type: 'string' },
+      'cloud-task-types': { type: 'string' },
       quiet: { type: 'boolean' },
       ...TASK_FILE_OPTIONS,
     },
@@ -90,6 +120,10 @@ export function readEdgeSettings(argv: string[], env: NodeJS.ProcessEnv): EdgeSe
     service: values.service ?? 'edge',
     adminToken: env.HAPPY_ADMIN_TOKEN || undefined,
     keyFile: values['key-file'] ?? env.HAPPY_KEY_FILE,
+    replicationToken: env.HAPPY_REPLICATION_TOKEN || undefined,
+    upstreamUrl: values['upstream-url'] ?? (env.HAPPY_UPSTREAM_URL || undefined),
+    replicationBatch: values['replication-batch'] ?? (env.HAPPY_REPLICATION_BATCH || 100),
+    cloudTaskTypes: values['cloud-task-types'] ?? env.HAPPY_CLOUD_TASK_TYPES ?? 'http',
   });
   const taskFile = readTaskFileSettings(values, env);
   if (!parsed.success || 'problems' in taskFile) {
@@ -112,6 +146,10 @@ export function readEdgeSettings(argv: string[], env: NodeJS.ProcessEnv): EdgeSe
     adminToken: settings.adminToken
       ? { value: settings.adminToken, file: null, generated: false }
       : loadOrCreateAdminToken(home),
+    replicationToken: settings.replicationToken
+      ? { value: settings.replicationToken, file: null, generated: false }
+      : loadOrCreateReplicationToken(home),
+    upstreamUrl: settings.upstreamUrl ?? null,
   };
 }
 
@@ -120,11 +158,24 @@ export function readEdgeSettings(argv: string[], env: NodeJS.ProcessEnv): EdgeSe
  * with the same home share it.
  */
 export function loadOrCreateAdminToken(home: string): AdminToken {
-  const file = join(home, 'admin-token');
+  return loadOrCreateSecret(home, 'admin-token', 'happy_admin_');
+}
+
+/**
+ * Reads the replication token kept in the home folder, generating it at first start. Nodes
+ * started with the same home share it, as the cloud stand-in and the edge of `npm start` do.
+ */
+export function loadOrCreateReplicationToken(home: string): AdminToken {
+  return loadOrCreateSecret(home, 'replication-token', 'happy_repl_');
+}
+
+/** Reads a secret from `<home>/<name>`, or generates one with `prefix` into a new file. */
+function loadOrCreateSecret(home: string, name: string, prefix: string): AdminToken {
+  const file = join(home, name);
   if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), file, generated: false };
 
   mkdirSync(home, { recursive: true });
-  const value = `happy_admin_${randomBytes(24).toString('base64url')}`;
+  const value = `${prefix}${randomBytes(24).toString('base64url')}`;
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, `${value}\n`, { mode: 0o600 });
   try {

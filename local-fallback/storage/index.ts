@@ -13,3 +13,6 @@ export { SqliteTaskStore } from './task-store.js';
 export { SqliteTaskQueue, type SqliteTaskQueueOptions } from './task-queue.js';
 export { DiskFileStore, FileIntegrityError, type DiskFileStoreOptions } from './disk-file-store.js';
 export { commitTemporaryFile, writeTemporaryFile, TEMPORARY_FILE_PREFIX } from './atomic-file.js';
+export { JournaledFileStore } from './file-journal.js';
+export { SqliteReplicaStore, PURGE_HORIZON_STATE } from './replica-store.js';
+export { purgeTombstones, type TombstonePurgeOptions } from './tombstone-purge.js';

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { REPLICATION_SCHEMA_SQL } from './replication-schema.js';
 
 /** One schema change. Versions are applied in order, each exactly once. */
 export interface Migration {
@@ -158,6 +159,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX task_queue_by_visibility ON task_queue (visible_at_ms);
     `,
+  },
+  {
+    version: 3,
+    description: 'change log, file journal and replication state',
+    sql: REPLICATION_SCHEMA_SQL,
   },
 ];
 

@@ -2,3 +2,4 @@ export { startLocalTopology } from './topology.js';
 export type { LocalTopology, LocalTopologyOptions } from './topology.js';
 export { startNodeProcess, freeLoopbackPort } from './node-process.js';
 export type { NodeProcess, NodeProcessOptions } from './node-process.js';
+export type { CloudRestartOptions } from './topology.js';

@@ -18,6 +18,10 @@ export interface NodeProcessOptions {
   readonly port?: number;
   /** Level of the child's own log. @default 'warn' */
   readonly logLevel?: string;
+  /** Further command-line flags of the node, such as `--upstream-url`. @default [] */
+  readonly args?: readonly string[];
+  /** Further environment variables of the node, such as `HAPPY_REPLICATION_TOKEN`. @default {} */
+  readonly env?: Readonly<Record<string, string>>;
   readonly logger: Logger;
 }
 
@@ -41,11 +45,13 @@ export async function startNodeProcess(options: NodeProcessOptions): Promise<Nod
   const port = options.port ?? (await freeLoopbackPort());
   const args = ['--import', 'tsx', SERVER_MAIN, '--quiet', '--port', String(port)];
   args.push('--home', options.home, '--service', options.service, '--node-id', options.nodeId);
+  args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
       HAPPY_ADMIN_TOKEN: options.adminToken,
       LOG_LEVEL: options.logLevel ?? 'warn',
+      ...options.env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -1,9 +1,14 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { createOutboxRecoveryGate } from '../replication/index.js';
 import { createRouter, type Router } from '../router/index.js';
-import { loadOrCreateAdminToken, type AdminToken } from '../server/settings.js';
+import {
+  loadOrCreateAdminToken,
+  loadOrCreateReplicationToken,
+  type AdminToken,
+} from '../server/settings.js';
 import { defaultKeyFile, FileSigningKeyProvider } from '../storage/index.js';
-import { startNodeProcess, type NodeProcess } from './node-process.js';
+import { freeLoopbackPort, startNodeProcess, type NodeProcess } from './node-process.js';
 
 /** Options of {@link startLocalTopology}. */
 export interface LocalTopologyOptions {
@@ -20,59 +25,156 @@ export interface LocalTopologyOptions {
   readonly primaryUrl?: string;
   /** Admin token; read from or generated into `<home>/admin-token` when absent. */
   readonly adminToken?: string;
+  /** Replication token; read from or generated into `<home>/replication-token` when absent. */
+  readonly replicationToken?: string;
+  /** Task types the edge leaves queued for the cloud. @default ['http'] */
+  readonly cloudTaskTypes?: readonly string[];
+  /** Changes per pulled page and per drained batch of the edge. @default 100 */
+  readonly replicationBatch?: number;
   readonly logger: Logger;
+}
+
+/** Options of {@link LocalTopology.restartCloud}. */
+export interface CloudRestartOptions {
+  /**
+   * Replication token of the restarted cloud; another value than the edge's makes every drain
+   * call fail, as a misconfigured deployment would. @default the topology's token
+   */
+  readonly replicationToken?: string;
 }
 
 /** The running local topology: router, edge and (unless a URL was given) the cloud stand-in. */
 export interface LocalTopology {
   readonly url: string;
   readonly router: Router;
+  /** The edge process; a new one after {@link restartEdge}. */
   readonly edge: NodeProcess;
   /** The local stand-in of the cloud path, or null when the primary is a deployed API. */
   readonly cloud: NodeProcess | null;
   readonly primaryUrl: string;
   readonly adminToken: AdminToken;
+  readonly replicationToken: AdminToken;
+  /**
+   * Starts the cloud stand-in again on its port and data, stopping the running one first.
+   *
+   * @throws {Error} when the primary is a deployed API, or the new process does not get healthy.
+   */
+  restartCloud(options?: CloudRestartOptions): Promise<NodeProcess>;
+  /** Starts the edge again on its port and data, stopping the running one first. */
+  restartEdge(): Promise<NodeProcess>;
   stop(): Promise<void>;
 }
 
+const CLOUD_NODE_ID = 'cloud-local';
+const EDGE_NODE_ID = 'edge';
+
 /**
  * Starts the full local topology: a stand-in for the cloud path (the same handlers behind the
- * same adapter, answering `"service": "cloud"`, on SQLite in its own folder), the edge service,
- * and the health router in front of both. The nodes share the admin token and the token key, so
- * a token issued by either is accepted by both.
+ * same adapter, responding with `"service": "cloud"`, on SQLite in its own folder), the edge service,
+ * and the health router in front of both. The nodes share the admin token, the token key and the
+ * replication token, so a token issued by either is accepted by both.
+ *
+ * The edge pulls the cloud's change feed and drains its outbox to the cloud, and the router's
+ * recovery gate keeps traffic on the edge until that outbox is empty.
  */
 export async function startLocalTopology(options: LocalTopologyOptions): Promise<LocalTopology> {
   const home = resolve(options.home ?? '.happy');
-  const adminToken: AdminToken = options.adminToken
-    ? { value: options.adminToken, file: null, generated: false }
-    : loadOrCreateAdminToken(home);
+  const adminToken = tokenOf(options.adminToken, () => loadOrCreateAdminToken(home));
+  const replicationToken = tokenOf(options.replicationToken, () =>
+    loadOrCreateReplicationToken(home),
+  );
   // Create the shared key before the nodes start, so they never race to generate it.
   await new FileSigningKeyProvider({ keyFile: defaultKeyFile(home) }).signingKey();
 
   const common = { home, adminToken: adminToken.value, logger: options.logger };
-  const [cloud, edge] = await Promise.all([
-    options.primaryUrl
-      ? Promise.resolve(null)
-      : startNodeProcess({ ...common, service: 'cloud', nodeId: 'cloud-local' }),
-    startNodeProcess({ ...common, service: 'edge', nodeId: 'edge' }),
-  ]);
-  const primaryUrl = options.primaryUrl ?? (cloud as NodeProcess).url;
+  const cloudPort = await freeLoopbackPort();
+  const edgePort = await freeLoopbackPort();
+  const upstreamUrl = options.primaryUrl ?? `http://127.0.0.1:${cloudPort}`;
+  const startCloud = (token = replicationToken.value) =>
+    startNodeProcess({
+      ...common,
+      service: 'cloud',
+      nodeId: CLOUD_NODE_ID,
+      port: cloudPort,
+      args: taskTypeArgs(options),
+      // The stand-in is the top of the chain and pulls from no node, whatever the shell exports.
+      env: { HAPPY_REPLICATION_TOKEN: token, HAPPY_UPSTREAM_URL: '' },
+    });
+  const startEdge = () =>
+    startNodeProcess({
+      ...common,
+      service: 'edge',
+      nodeId: EDGE_NODE_ID,
+      port: edgePort,
+      args: edgeArgs(upstreamUrl, options),
+      env: { HAPPY_REPLICATION_TOKEN: replicationToken.value },
+    });
 
+  let [cloud, edge] = await Promise.all([
+    options.primaryUrl ? Promise.resolve(null) : startCloud(),
+    startEdge(),
+  ]);
+  const gate = createOutboxRecoveryGate({ edgeUrl: edge.url, token: replicationToken.value });
   const router = createRouter(
     {
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 8000,
       adminToken: adminToken.value,
-      targets: { primary: { url: primaryUrl }, secondary: { url: edge.url } },
+      targets: {
+        primary: { url: options.primaryUrl ?? upstreamUrl },
+        secondary: { url: edge.url },
+      },
     },
-    { logger: options.logger },
+    { logger: options.logger, recoveryGate: gate.gate },
   );
   const address = await router.listen();
-  const url = `http://${address.address}:${address.port}`;
 
-  const stop = async () => {
-    await router.close();
-    await Promise.all([edge.stop(), cloud?.stop()]);
+  return {
+    url: `http://${address.address}:${address.port}`,
+    router,
+    get edge() {
+      return edge;
+    },
+    get cloud() {
+      return cloud;
+    },
+    primaryUrl: options.primaryUrl ?? upstreamUrl,
+    adminToken,
+    replicationToken,
+    async restartCloud(restart: CloudRestartOptions = {}) {
+      if (!cloud)
+        throw new Error('The primary is a deployed API; there is no local cloud to restart.');
+      await cloud.stop();
+      cloud = await startCloud(restart.replicationToken);
+      return cloud;
+    },
+    async restartEdge() {
+      await edge.stop();
+      edge = await startEdge();
+      return edge;
+    },
+    async stop() {
+      await router.close();
+      await gate.close();
+      await Promise.all([edge.stop(), cloud?.stop()]);
+    },
   };
-  return { url, router, edge, cloud, primaryUrl, adminToken, stop };
+}
+
+function tokenOf(value: string | undefined, load: () => AdminToken): AdminToken {
+  return value ? { value, file: null, generated: false } : load();
+}
+
+function edgeArgs(upstreamUrl: string, options: LocalTopologyOptions): string[] {
+  const args = ['--upstream-url', upstreamUrl, ...taskTypeArgs(options)];
+  if (options.replicationBatch !== undefined) {
+    args.push('--replication-batch', String(options.replicationBatch));
+  }
+  return args;
+}
+
+/** Both nodes need the same cloud task types: the edge defers them and the cloud takes them. */
+function taskTypeArgs(options: LocalTopologyOptions): string[] {
+  if (options.cloudTaskTypes === undefined) return [];
+  return ['--cloud-task-types', options.cloudTaskTypes.join(',')];
 }

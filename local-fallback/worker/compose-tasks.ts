@@ -8,7 +8,7 @@ import { RetryBackoff, type RetryBackoffOptions } from '../../lambdas/core/task-
 import { TaskRunner } from '../../lambdas/core/task-runner.js';
 import { TaskTypeRegistry } from '../../lambdas/core/task-types.js';
 import { TaskService } from '../../lambdas/core/tasks.js';
-import type { AppLogger } from '../../lambdas/ports/index.js';
+import type { AppLogger, TaskQueue } from '../../lambdas/ports/index.js';
 import { SqliteTaskQueue, SqliteTaskStore } from '../storage/index.js';
 import { createHttpTask } from './http-task.js';
 import { WorkerPool } from './worker-pool.js';
@@ -51,6 +51,8 @@ export interface TaskCompositionDeps {
   readonly files: FileService;
   readonly logger: AppLogger;
   readonly settings?: TaskNodeSettings;
+  /** Queue of the tasks, such as one that places tasks on nodes. @default the SQLite queue */
+  readonly queue?: TaskQueue;
 }
 
 /** The composed task parts of a node. */
@@ -82,7 +84,7 @@ export function composeTasks(deps: TaskCompositionDeps): TaskComposition {
 
   const { types, close } = createTaskTypes(deps, settings);
   const store = new SqliteTaskStore(deps.database);
-  const queue = new SqliteTaskQueue(deps.database);
+  const queue = deps.queue ?? new SqliteTaskQueue(deps.database);
   const { clock, ids, logger } = deps;
   const service = new TaskService({ store, queue, types, clock, ids, limits: settings });
   const runner = new TaskRunner({

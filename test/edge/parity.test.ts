@@ -96,9 +96,13 @@ afterAll(async () => {
 });
 
 describe('parity script', () => {
-  it('covers every route', () => {
+  // The /internal/v1/ replication routes take a separate credential and are tested on their own
+  // in test/replication.
+  it('covers every public route', () => {
     const covered = new Set(direct.map((exchange) => routeKeyOfRequest(exchange.request)));
-    const missing = ROUTES.map(routeKeyOf).filter((key) => !covered.has(key));
+    const missing = ROUTES.filter((route) => !route.path.startsWith('/internal/'))
+      .map(routeKeyOf)
+      .filter((key) => !covered.has(key));
 
     expect(missing).toEqual([]);
   });

@@ -94,6 +94,7 @@ describe('createEdgeServer', () => {
     health: handler,
     tasks: handler,
     files: handler,
+    replication: handler,
   };
   const logger = pino({ enabled: false });
 
@@ -156,6 +157,7 @@ describe('middy handlers', () => {
     health: memory,
     tasks: memory,
     files: memory,
+    replication: memory,
   };
 
   it('serves a createHttpHandler route', async () => {
