@@ -1,0 +1,3 @@
+export { HOST_NAME, SettingsReader } from './reader.js';
+export { resolveConfig, settingsFromContext } from './resolve.js';
+export * from './types.js';

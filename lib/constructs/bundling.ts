@@ -1,0 +1,43 @@
+import { OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+
+/**
+ * esbuild runs on this Node target. It matches the Lambda runtime the stacks use (nodejs22.x).
+ */
+export const BUNDLE_TARGET = 'node22';
+
+/**
+ * Modules left out of the bundle: the nodejs22.x runtime provides the AWS SDK for JavaScript v3,
+ * so bundles stay small and cold starts short. The runtime's SDK version is the one AWS ships,
+ * not the one in package-lock.json.
+ */
+export const EXTERNAL_MODULES = ['@aws-sdk/*'];
+
+/** Package fields esbuild reads, in order: the ES module build first, then CommonJS. */
+export const MAIN_FIELDS = ['module', 'main'];
+
+/**
+ * ESM output runs CommonJS dependencies that call `require`; this banner gives them one.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module';" +
+  'const require = __createRequire(import.meta.url);';
+
+/**
+ * Bundling of every function with the local esbuild from node_modules, never Docker: minified
+ * ES modules with a source map file beside the bundle. The map has no sources content, so it
+ * stays small and stack traces still point into the TypeScript files.
+ */
+export function bundlingOptions(): BundlingOptions {
+  return {
+    forceDockerBundling: false,
+    format: OutputFormat.ESM,
+    target: BUNDLE_TARGET,
+    minify: true,
+    sourceMap: true,
+    sourceMapMode: SourceMapMode.DEFAULT,
+    sourcesContent: false,
+    mainFields: MAIN_FIELDS,
+    externalModules: EXTERNAL_MODULES,
+    banner: ESM_REQUIRE_BANNER,
+  };
+}
