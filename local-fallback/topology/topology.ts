@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createOutboxRecoveryGate } from '../replication/index.js';
@@ -127,7 +128,7 @@ export async function startLocalTopology(options: LocalTopologyOptions): Promise
     },
     { logger: options.logger, recoveryGate: gate.gate },
   );
-  const address = await router.listen();
+  const address = await listenOrStopNodes(router, [edge, cloud], gate.close, options.port ?? 8000);
 
   return {
     url: `http://${address.address}:${address.port}`,
@@ -177,4 +178,27 @@ function edgeArgs(upstreamUrl: string, options: LocalTopologyOptions): string[] 
 function taskTypeArgs(options: LocalTopologyOptions): string[] {
   if (options.cloudTaskTypes === undefined) return [];
   return ['--cloud-task-types', options.cloudTaskTypes.join(',')];
+}
+
+/**
+ * Starts the router, or stops the nodes already started when it cannot listen, so a taken port
+ * leaves no server behind.
+ */
+async function listenOrStopNodes(
+  router: Router,
+  nodes: (NodeProcess | null)[],
+  closeGate: () => Promise<void>,
+  port: number,
+): Promise<AddressInfo> {
+  try {
+    return await router.listen();
+  } catch (error) {
+    await router.close().catch(() => undefined);
+    await closeGate();
+    await Promise.all(nodes.map((node) => node?.stop()));
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`Port ${port} is in use; pass --port N or set PORT.`, { cause: error });
+    }
+    throw error;
+  }
 }
