@@ -174,7 +174,7 @@ function loadOrCreateSecret(home: string, name: string, prefix: string): AdminTo
   const file = join(home, name);
   if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), file, generated: false };
 
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   const value = `${prefix}${randomBytes(24).toString('base64url')}`;
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, `${value}\n`, { mode: 0o600 });

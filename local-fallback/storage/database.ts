@@ -17,7 +17,8 @@ export interface OpenDatabaseOptions {
  * Pass `:memory:` for a throwaway database.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // Owner-only folder: the database holds every agent's memory, like the key and token files.
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
