@@ -75,7 +75,7 @@ export class AgentService {
   async get(agentId: string): Promise<Agent> {
     const agent = await this.deps.registry.get(agentId);
     if (!agent) {
-      throw new ResourceNotFoundError('agent_not_found', `Agent "${agentId}" does not exist.`, {
+      throw new ResourceNotFoundError('agent_not_found', `Agent "${agentId}" was not found.`, {
         field: 'path.agent',
       });
     }

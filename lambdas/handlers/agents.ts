@@ -60,8 +60,12 @@ async function requireAdminOrSelf(
 
   const caller = await services.agents.authenticate(token);
   if (caller.agentId !== agentId) {
-    throw new ResourceNotFoundError('agent_not_found', `Agent "${agentId}" does not exist.`, {
-      field: 'path.agent',
-    });
+    throw new ResourceNotFoundError(
+      'agent_not_found',
+      `Agent "${agentId}" was not found, or this token cannot see it.`,
+      {
+        field: 'path.agent',
+      },
+    );
   }
 }
