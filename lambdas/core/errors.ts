@@ -1,14 +1,14 @@
 /**
  * Errors raised by the core. Each carries the HTTP status it maps to, a stable machine-readable
- * `code`, the request field at fault (when there is one) and a hint that tells the caller what
- * to do. The HTTP layer turns them into `application/problem+json` responses (RFC 9457).
+ * `code`, the request field at fault (when there is one) and a hint on what the caller can do.
+ * The HTTP layer turns them into `application/problem+json` responses (RFC 9457).
  */
 
 /** Options shared by every {@link HappyError}. */
 export interface HappyErrorOptions {
   /** Request field at fault, as a JSON path such as `body.user_id` or `path.agent`. */
   readonly field?: string;
-  /** What the caller can do to fix the request. */
+  /** Advice to the caller on how to fix the request. */
   readonly hint?: string;
   /** Underlying error, kept for the log. */
   readonly cause?: unknown;

@@ -1,7 +1,7 @@
 import { memoryRecordToJson } from '../core/memory.js';
 import type { Agent, MemoryRecord, SearchDocument, SearchHit } from '../ports/index.js';
 
-/** The public JSON form of an agent. */
+/** Returns the public JSON form of an agent. */
 export function agentToJson(agent: Agent): Record<string, unknown> {
   return {
     agent_id: agent.agentId,
@@ -14,12 +14,12 @@ export function agentToJson(agent: Agent): Record<string, unknown> {
   };
 }
 
-/** The public JSON form of a memory record. */
+/** Returns the public JSON form of a memory record. */
 export function memoryToJson(record: MemoryRecord): Record<string, unknown> {
   return memoryRecordToJson(record);
 }
 
-/** The public JSON form of an indexed document. */
+/** Returns the public JSON form of an indexed document. */
 export function documentToJson(document: SearchDocument): Record<string, unknown> {
   return {
     id: document.id,
@@ -31,7 +31,7 @@ export function documentToJson(document: SearchDocument): Record<string, unknown
   };
 }
 
-/** The public JSON form of a search hit. */
+/** Returns the public JSON form of a search hit. */
 export function hitToJson(hit: SearchHit): Record<string, unknown> {
   const json: Record<string, unknown> = {
     id: hit.id,

@@ -44,7 +44,7 @@ import { composeTasks, type TaskNodeSettings, type WorkerPool } from '../worker/
 
 /** Settings of a node that serves the API from SQLite. */
 export interface SqliteNodeConfig {
-  /** Name written into every response body. The local stand-in of the cloud path says `cloud`. */
+  /** Name written into every response body. The local stand-in of the cloud path uses `cloud`. */
   readonly service: ServiceName;
   /** Folder of the database and the token key. */
   readonly dataDir: string;

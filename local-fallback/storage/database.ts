@@ -7,7 +7,7 @@ import { migrate } from './migrations.js';
 export interface OpenDatabaseOptions {
   /**
    * `FULL` syncs the write-ahead log on every commit, so an acknowledged write survives a power
-   * loss as well as a process crash; `NORMAL` survives only a process crash. @default 'FULL'
+   * loss as well as a process crash. `NORMAL` survives only a process crash. @default 'FULL'
    */
   readonly synchronous?: 'FULL' | 'NORMAL';
 }
@@ -17,7 +17,7 @@ export interface OpenDatabaseOptions {
  * Pass `:memory:` for a throwaway database.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database {
-  // Owner-only folder: the database holds every agent's memory, like the key and token files.
+  // Owner-only folder, because the database contains every agent's memory.
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');

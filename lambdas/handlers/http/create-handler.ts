@@ -10,7 +10,7 @@ import type { AppLogger } from '../../ports/index.js';
 import { internalErrorResponse, problemResponse, type ProblemContext } from './problem.js';
 import type { HttpEvent, HttpResult, LambdaContext, ServiceName } from './types.js';
 
-/** What a route implementation receives besides the event. */
+/** Context passed to a route implementation besides the event. */
 export interface RouteContext {
   readonly requestId: string;
   /** Logger with the request id attached; routes add the agent id once they know it. */
@@ -39,8 +39,8 @@ export type HttpHandler = MiddyfiedHandler<HttpEvent, HttpResult, Error, LambdaC
 
 /**
  * Builds the middy handler of one Lambda function: dispatches by `routeKey` to `routes`, and
- * turns errors into problem+json responses. Unknown errors are logged once and answered with
- * a 500 that reveals nothing of them.
+ * turns errors into problem+json responses. Unknown errors are logged once and get a 500
+ * response that reveals nothing of them.
  */
 export function createHttpHandler(
   name: string,
@@ -65,7 +65,7 @@ export function createHttpHandler(
   if (powertools?.logger) handler.use(injectLambdaContext(powertools.logger));
   if (powertools?.metrics) {
     handler.use(logMetrics(powertools.metrics));
-    // middy runs `after` and `onError` hooks in reverse order of use, so this one sees the
+    // middy runs `after` and `onError` hooks in reverse order of use, so this one reads the
     // response that the problem middleware below has shaped.
     handler.use(responseMetrics(powertools.metrics));
   }
@@ -89,7 +89,7 @@ function responseMetrics(
   };
 }
 
-/** Middleware that answers errors with problem+json; named so traces say which one ran. */
+/** Middleware that turns errors into problem+json responses. */
 function problemErrors(
   name: string,
   settings: HandlerSettings,
