@@ -146,10 +146,15 @@ export class Target {
       return { kind: 'held', status, failure };
     }
 
+    // Shaped like the target's own problem responses, since the fault stands in for its failure.
     const body = Buffer.from(
       JSON.stringify({
-        status: 'unhealthy',
+        type: 'urn:happy-os:problem:fault_injected',
+        title: 'Injected fault',
+        status,
         code: 'fault_injected',
+        detail: `Fault ${faultId} made ${this.label} fail this request.`,
+        hint: 'Retry with an Idempotency-Key header so the router may resend it to the other target.',
         fault_id: faultId,
         service: this.label,
       }),
