@@ -18,7 +18,7 @@ export function createHealthHandler(services: HandlerServices): HttpHandler {
         ...(check.detail ? { detail: check.detail } : {}),
       }));
       const statusCode = report.status === 'unhealthy' ? 503 : 200;
-      // A load balancer or health check must never serve a cached answer.
+      // A load balancer or health check must never serve a cached response.
       const headers = { 'cache-control': 'no-store' };
       return jsonResponse(statusCode, { status: report.status, checks }, service, headers);
     },

@@ -12,7 +12,7 @@ import {
   taskSubmitBodySchema,
 } from './schemas.js';
 
-/** Who may call a route. */
+/** Credential a route requires. */
 type Access = 'public' | 'admin' | 'agent' | 'admin or agent' | 'replication';
 
 interface RouteDoc {

@@ -1,3 +1,4 @@
+import { memoryRecordToJson } from '../core/memory.js';
 import type { Change, FeedEntry } from '../ports/index.js';
 import { taskToJson } from './task-file-mappers.js';
 
@@ -48,22 +49,9 @@ export function feedEntryToJson(entry: FeedEntry): Record<string, unknown> {
   return { seq: entry.seq, origin: entry.origin, ...changeToJson(entry.change) };
 }
 
+/** Returns the public form of a memory record plus its tombstone flag, which replicas need. */
 function memoryToJson(record: Extract<Change, { kind: 'memory' }>['record']) {
-  return {
-    agent_id: record.agentId,
-    id: record.id,
-    user_id: record.userId,
-    session_id: record.sessionId,
-    key: record.key,
-    content: record.content,
-    value: record.value,
-    metadata: record.metadata,
-    created_at: record.createdAt,
-    updated_at: record.updatedAt,
-    expires_at: record.expiresAt,
-    version: record.version,
-    deleted: record.deleted,
-  };
+  return { ...memoryRecordToJson(record), deleted: record.deleted };
 }
 
 function fileChangeToJson(change: Extract<Change, { kind: 'file' }>): Record<string, unknown> {

@@ -50,7 +50,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/internal/v1/replication/status', handler: 'replication' },
 ];
 
-/** The API Gateway route key of a route, such as `GET /health`. */
+/** Returns the API Gateway route key of a route, such as `GET /health`. */
 export function routeKeyOf(route: RouteDefinition): string {
   return `${route.method} ${route.path}`;
 }

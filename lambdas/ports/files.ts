@@ -28,7 +28,7 @@ export interface FileContent {
 export interface FilePutResult {
   /** False when the store already held the same or a newer version, which it kept. */
   readonly applied: boolean;
-  /** Metadata of the file the store holds after the write. */
+  /** Metadata of the file the store contains after the write. */
   readonly current: StoredFile;
 }
 

@@ -18,7 +18,7 @@ export interface Page<T> {
 export interface PutResult {
   /** False when the store already held the same or a newer version, which it kept. */
   readonly applied: boolean;
-  /** The record the store holds after the write. */
+  /** The record the store contains after the write. */
   readonly current: MemoryRecord;
 }
 

@@ -20,7 +20,7 @@ export interface SearchQuery {
   readonly nowMs: number;
 }
 
-/** Where a search hit comes from. */
+/** Source of a search hit: a memory record or a plain document. */
 export type SearchHitKind = 'memory' | 'document';
 
 /** One ranked hit. Higher scores rank first. */

@@ -146,7 +146,7 @@ export class Target {
       return { kind: 'held', status, failure };
     }
 
-    // Shaped like the target's own problem responses, since the fault stands in for its failure.
+    // Shaped like the target's own problem responses, because the fault simulates its failure.
     const body = Buffer.from(
       JSON.stringify({
         type: 'urn:happy-os:problem:fault_injected',

@@ -8,7 +8,7 @@ import {
 import { FieldValidationError, type FieldIssue } from './problem.js';
 import type { HttpEvent, RequestLimits } from './types.js';
 
-/** Where a validated value came from, used as the prefix of field names in errors. */
+/** Part of the request a validated value came from, used as the prefix of field names in errors. */
 export type ValueLocation = 'body' | 'query' | 'path';
 
 /**
