@@ -148,11 +148,24 @@ describe('router fault injection and admin API', { timeout: 60_000 }, () => {
       method,
       headers: authorization === undefined ? {} : { authorization },
     });
-    const body = (await response.json()) as { code: string };
+    const body = (await response.json()) as Record<string, unknown>;
 
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
-    expect(body.code).toBe('unauthorized');
+    expect(body).toMatchObject({ code: 'unauthorized', instance: path, service: 'router' });
+    expect(body.hint).toMatch(/HAPPY_ADMIN_TOKEN/);
+    expect(body.request_id).toBe(response.headers.get('x-request-id'));
+  });
+
+  it('echoes the caller request id and leaves the query out of instance', async () => {
+    const response = await fetch(`${url}/router/nothing-here?token=secret`, {
+      headers: { ...auth, 'x-request-id': 'drill-42' },
+    });
+    const body = (await response.json()) as Record<string, unknown>;
+
+    expect(response.status).toBe(404);
+    expect(body).toMatchObject({ instance: '/router/nothing-here', request_id: 'drill-42' });
+    expect(response.headers.get('x-request-id')).toBe('drill-42');
   });
 
   it('returns 404 for an unknown fault', async () => {
