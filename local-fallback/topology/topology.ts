@@ -32,6 +32,8 @@ export interface LocalTopologyOptions {
   readonly cloudTaskTypes?: readonly string[];
   /** Changes per pulled page and per drained batch of the edge. @default 100 */
   readonly replicationBatch?: number;
+  /** Log level of the node processes, which log to this process's stdout. @default 'warn' */
+  readonly nodeLogLevel?: string;
   readonly logger: Logger;
 }
 
@@ -87,7 +89,12 @@ export async function startLocalTopology(options: LocalTopologyOptions): Promise
   // Create the shared key before the nodes start, so they never race to generate it.
   await new FileSigningKeyProvider({ keyFile: defaultKeyFile(home) }).signingKey();
 
-  const common = { home, adminToken: adminToken.value, logger: options.logger };
+  const common = {
+    home,
+    adminToken: adminToken.value,
+    logger: options.logger,
+    logLevel: options.nodeLogLevel,
+  };
   const cloudPort = await freeLoopbackPort();
   const edgePort = await freeLoopbackPort();
   const upstreamUrl = options.primaryUrl ?? `http://127.0.0.1:${cloudPort}`;
