@@ -6,9 +6,11 @@ import type {
   HealthProbe,
   MemoryStore,
   SearchIndex,
+  TaskStore,
 } from '../ports/index.js';
 import {
   createOpenSearchClient,
+  ensureHealthIndex,
   ensureIndices,
   indexNames,
   OpenSearchAgentRegistry,
@@ -16,6 +18,7 @@ import {
   OpenSearchHealthProbe,
   OpenSearchMemoryStore,
   OpenSearchSearchIndex,
+  OpenSearchTaskStore,
   isOpenSearchFailure,
   type OpenSearchClientConfig,
   type OpenSearchIndexOptions,
@@ -56,12 +59,17 @@ export interface CloudAdapters {
   readonly memoryStore: MemoryStore;
   readonly searchIndex: SearchIndex;
   readonly agentRegistry: AgentRegistry;
+  /** Task records on the same OpenSearch gateway, uncached. */
+  readonly taskStore: TaskStore;
   readonly probes: HealthProbe[];
   readonly breakers: () => BreakerReport[];
   /** The Redis gateway, for the rate limiter and idempotency; undefined without Redis. */
   readonly redis: RedisGateway | undefined;
-  /** Creates the index templates and indices when missing; call it before serving. */
-  ensureIndices(): Promise<void>;
+  /**
+   * Creates the index templates and indices when missing; call it before serving. With
+   * `'health'`, only those of the health alias, for a function limited to that index.
+   */
+  ensureIndices(only?: 'health'): Promise<void>;
   /** Closes the OpenSearch and Redis connections. */
   close(): Promise<void>;
 }
@@ -86,13 +94,19 @@ export function createCloudAdapters(config: CloudAdaptersConfig): CloudAdapters 
       : store,
     searchIndex: new OpenSearchSearchIndex(gateway),
     agentRegistry: new OpenSearchAgentRegistry(gateway),
+    taskStore: new OpenSearchTaskStore(gateway),
     probes: [
       new OpenSearchHealthProbe(gateway, config.nodeId),
       ...(redis ? [new RedisHealthProbe(redis)] : []),
     ],
     breakers: breakerReports(redis ? [gateway, redis] : [gateway]),
     redis,
-    ensureIndices: async () => void (await ensureIndices(client, config.openSearch.indices)),
+    ensureIndices: async (only) => {
+      const options = config.openSearch.indices;
+      await (only === 'health'
+        ? ensureHealthIndex(client, options)
+        : ensureIndices(client, options));
+    },
     close: async () => {
       await client.close();
       await redis?.close();

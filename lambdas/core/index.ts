@@ -22,3 +22,6 @@ export * from './replication-changes.js';
 export * from './replication.js';
 export * from './task-placement.js';
 export * from './tombstones.js';
+export * from './logged-changes.js';
+export * from './logged-ports.js';
+export * from './replica-over-ports.js';

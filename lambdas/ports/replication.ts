@@ -86,3 +86,66 @@ export interface ReplicaStore {
   /** Stores a cursor or marker durably. */
   writeState(name: string, value: string): Promise<void>;
 }
+
+/**
+ * A change as a {@link ChangeLog} stores it. A file change carries the file's metadata only,
+ * because the content stays in the file store.
+ */
+export type LoggedChange =
+  Exclude<Change, { readonly kind: 'file' }> | { readonly kind: 'file'; readonly file: StoredFile };
+
+/** One entry of a change log: the latest logged change of one entity. */
+export interface LogEntry {
+  /** Position in the log; larger means appended later. */
+  readonly seq: number;
+  /** Id of the node that wrote the logged version. */
+  readonly origin: string;
+  readonly change: LoggedChange;
+}
+
+/**
+ * One page of a change log, with the fields of {@link ChangePage}. A live file entry counts its
+ * logged `size` against `maxContentBytes` of the query.
+ */
+export interface LogPage {
+  readonly entries: LogEntry[];
+  readonly nextSeq: number;
+  readonly more: boolean;
+  readonly headSeq: number;
+}
+
+/**
+ * Change log of a store whose writes cannot log themselves in the same transaction, such as
+ * OpenSearch: the writer appends each entity's new state after writing it (see
+ * `createReplicatedStores` in the core).
+ *
+ * The log keeps one entry per entity (kind, agent id and entity id, or file name), and an
+ * append gives that entry the next seq. An append is last-writer-wins by version, so a writer
+ * that lost a race cannot put an older state back into the log. Reads follow the semantics of
+ * {@link ReplicaStore.readChanges}: a reader that pages with `nextSeq` never misses an entry
+ * whose append completed before the read began, because an entry that moves goes to a larger
+ * seq.
+ */
+export interface ChangeLog {
+  /** Id of this log, which changes when the log is created again. Cursors carry it. */
+  feedId(): Promise<string>;
+  /**
+   * Records `change` as the latest change of its entity under a new seq, unless the log contains
+   * the same or a newer version of that entity.
+   *
+   * @returns true when the change was recorded.
+   */
+  append(change: LoggedChange): Promise<boolean>;
+  /** Returns the logged change of one entity, a tombstone included, or null. */
+  latest(kind: ChangeKind, agentId: string, id: string): Promise<LoggedChange | null>;
+  /** Reads a page of the log in seq order. */
+  readChanges(query: ChangeQuery): Promise<LogPage>;
+  /** Returns the largest seq a read can return; 0 when the log is empty. */
+  headSeq(): Promise<number>;
+  /** Counts the entries after `after`, optionally only those written by `onlyOrigin`. */
+  countChanges(query: { readonly after: number; readonly onlyOrigin?: string }): Promise<number>;
+  /** Returns a stored cursor or marker, or null when it was never written. */
+  readState(name: string): Promise<string | null>;
+  /** Stores a cursor or marker durably. */
+  writeState(name: string, value: string): Promise<void>;
+}

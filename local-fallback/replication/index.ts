@@ -1,6 +1,7 @@
 export { ReplicationPeerError, ReplicationSettingsError } from './errors.js';
 export { RepeatingStep, type RepeatingStepOptions, type StepResult } from './loop.js';
 export { ReplicationMonitor, type ReplicationMonitorOptions } from './monitor.js';
+export { registerReplicationMetrics } from './metrics.js';
 export {
   ReplicationPeerClient,
   type PeerChange,

@@ -5,6 +5,7 @@
 import { UPSTREAM_PEER } from '../../lambdas/core/index.js';
 import { createPinoLogger, toAppLogger } from '../logging/index.js';
 import {
+  registerReplicationMetrics,
   ReplicationMonitor,
   ReplicationPeerClient,
   Replicator,
@@ -14,6 +15,7 @@ import { composeSqliteNode, type SqliteNode } from './compose.js';
 import { closeServer, createEdgeServer, listen } from './server.js';
 import { EDGE_USAGE, readEdgeSettings, type EdgeSettings } from './settings.js';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { AppLogger } from '../../lambdas/ports/index.js';
 
 /**
@@ -51,7 +53,15 @@ async function main(): Promise<void> {
     appLogger,
   );
   await recoverInterruptedWrites(node, logger);
-  const server = createEdgeServer({ handlers: node.handlers, logger, service: settings.service });
+  // `/metrics` has the replication gauges on a node with an upstream, and is empty otherwise.
+  const metrics = new Registry();
+  if (monitor) registerReplicationMetrics(metrics, monitor);
+  const server = createEdgeServer({
+    handlers: node.handlers,
+    logger,
+    service: settings.service,
+    metrics,
+  });
   const address = await listen(server, settings.port, settings.host);
   node.workers.start();
   const replication = startReplication(settings, node, monitor, appLogger);

@@ -34,6 +34,7 @@ export function resolveSettings(options: EdgeServerOptions): EdgeServerSettings 
     accountId: options.accountId ?? '000000000000',
     apiId: options.apiId ?? 'happyedge',
     region: options.region ?? 'local',
+    metrics: options.metrics ?? null,
   };
 
   // A larger cap than API Gateway's would let the edge accept bodies the cloud rejects.

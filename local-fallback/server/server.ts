@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createClientErrorListener, type ActiveResponses } from './client-error.js';
 import { createInstanceId } from './context.js';
 import { handleRequest, type RequestDependencies } from './handle-request.js';
+import { isMetricsRequest, serveMetrics } from './metrics.js';
 import { createRouteMatcher } from './routes.js';
 import { resolveSettings } from './options.js';
 import type { EdgeServerOptions } from './types.js';
@@ -47,7 +48,12 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
 }
 
 function createRequestListener(dependencies: RequestDependencies, expectsContinue: boolean) {
+  const { metrics, logger, service } = dependencies.settings;
   return (request: IncomingMessage, response: ServerResponse): void => {
+    if (metrics && isMetricsRequest(request)) {
+      void serveMetrics(metrics, request, response, { logger, service });
+      return;
+    }
     handleRequest(request, response, expectsContinue, dependencies).catch((error: unknown) => {
       dependencies.settings.logger.error(
         { err: error },

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { HandlerName } from '../../lambdas/handlers/routes.js';
 import type {
   HttpEvent,
@@ -48,6 +49,11 @@ export interface EdgeServerOptions {
   readonly apiId?: string;
   /** Region written into `context.invokedFunctionArn`. @default 'local' */
   readonly region?: string;
+  /**
+   * Prometheus metrics served on `GET /metrics` without authentication, as the health router
+   * serves its own. @default null, which leaves `/metrics` to the route table (404)
+   */
+  readonly metrics?: Registry | null;
 }
 
 /** Options of {@link createEdgeServer} with every default applied and every value checked. */

@@ -5,6 +5,7 @@ export {
 } from './client.js';
 export {
   deleteIndices,
+  ensureHealthIndex,
   ensureIndices,
   indexNames,
   type IndexNames,
@@ -16,5 +17,7 @@ export { OpenSearchMemoryStore } from './memory-store.js';
 export { OpenSearchSearchIndex } from './search-index.js';
 export { OpenSearchAgentRegistry } from './agent-registry.js';
 export { OpenSearchHealthProbe } from './health-probe.js';
+export { OpenSearchChangeLog } from './change-log.js';
+export { OpenSearchTaskStore } from './task-store.js';
 export { metadataTerm, metadataTerms } from './records.js';
 export { MAX_QUERY_TERMS, queryText } from './queries.js';

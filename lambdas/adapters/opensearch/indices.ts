@@ -1,6 +1,14 @@
 import { errors, type Client } from '@opensearch-project/opensearch';
 import { AdapterConfigError, requireIntegerInRange } from '../errors.js';
-import { AGENT_MAPPINGS, HEALTH_MAPPINGS, RECORD_MAPPINGS, TEXT_ANALYSIS } from './mappings.js';
+import {
+  AGENT_MAPPINGS,
+  HEALTH_MAPPINGS,
+  RECORD_MAPPINGS,
+  TASK_MAPPINGS,
+  TEXT_ANALYSIS,
+  CHANGE_LOG_MAPPINGS,
+  REPLICATION_STATE_MAPPINGS,
+} from './mappings.js';
 
 /** Names and settings of the indices the adapters use. */
 export interface OpenSearchIndexOptions {
@@ -26,6 +34,12 @@ export interface IndexNames {
   readonly records: string;
   readonly agents: string;
   readonly health: string;
+  /** Task records, their idempotency keys and each agent's unfinished-task slots. */
+  readonly tasks: string;
+  /** The change log: one single-shard index, one document per replicated entity. */
+  readonly changes: string;
+  /** Replication cursors and markers, one document per name. */
+  readonly replicationState: string;
 }
 
 const PREFIX_PATTERN = /^[a-z0-9][a-z0-9_-]{0,99}$/;
@@ -42,7 +56,14 @@ export function indexNames(prefix = 'happy'): IndexNames {
       `expected 1-100 lower-case letters, digits, "-" or "_", received "${prefix}".`,
     );
   }
-  return { records: `${prefix}-records`, agents: `${prefix}-agents`, health: `${prefix}-health` };
+  return {
+    records: `${prefix}-records`,
+    agents: `${prefix}-agents`,
+    health: `${prefix}-health`,
+    tasks: `${prefix}-tasks`,
+    changes: `${prefix}-changes`,
+    replicationState: `${prefix}-replication-state`,
+  };
 }
 
 /**
@@ -71,6 +92,28 @@ export async function ensureIndices(
   );
   await ensureFamily(client, names.agents, settings, AGENT_MAPPINGS);
   await ensureFamily(client, names.health, settings, HEALTH_MAPPINGS);
+  await ensureFamily(client, names.tasks, settings, TASK_MAPPINGS);
+  // One shard whatever the `shards` option, because the `_seq_no` of that shard orders the log.
+  const oneShard = { ...settings, number_of_shards: 1 };
+  await ensureFamily(client, names.changes, oneShard, CHANGE_LOG_MAPPINGS);
+  await ensureFamily(client, names.replicationState, settings, REPLICATION_STATE_MAPPINGS);
+  return names;
+}
+
+/**
+ * Creates the template and first index of the health alias only, as {@link ensureIndices} does
+ * for every alias. For a function whose access is limited to the health index, which must not
+ * let a probe write auto-create a plain index under the alias's name.
+ *
+ * @returns the alias names.
+ * @throws the client's error when OpenSearch rejects the template or the index.
+ */
+export async function ensureHealthIndex(
+  client: Client,
+  options: OpenSearchIndexOptions = {},
+): Promise<IndexNames> {
+  const names = indexNames(options.prefix);
+  await ensureFamily(client, names.health, indexSettings(options), HEALTH_MAPPINGS);
   return names;
 }
 

@@ -86,3 +86,64 @@ export const HEALTH_MAPPINGS = {
     written_at: date,
   },
 } as const;
+
+/**
+ * Mapping of the tasks index, which contains three kinds of documents, all routed by agent id.
+ * A `task` document is one task record. A `key` document is one idempotency key: it names its
+ * task and carries the record to create. A `slots` document, one per agent, lists the ids of
+ * the agent's unfinished tasks. task-store.ts explains how they make task creation atomic.
+ */
+export const TASK_MAPPINGS = {
+  dynamic: 'strict',
+  properties: {
+    kind: keyword,
+    agent_id: keyword,
+    id: keyword,
+    type: keyword,
+    input: storedOnly,
+    status: keyword,
+    attempts: { type: 'integer' },
+    max_attempts: { type: 'integer' },
+    result: storedOnly,
+    error: storedOnly,
+    idempotency_key: keyword,
+    run_at: date,
+    cancel_requested: { type: 'boolean' },
+    lease_expires_at: date,
+    created_at: date,
+    updated_at: date,
+    started_at: date,
+    finished_at: date,
+    version: keyword,
+    task_id: keyword,
+    pending_task: storedOnly,
+    slots: storedOnly,
+  },
+} as const;
+
+/**
+ * Mapping of the change log, one document per replicated entity. The change itself is stored
+ * as written and never indexed. Reads filter on `origin` and order by `_seq_no`.
+ */
+export const CHANGE_LOG_MAPPINGS = {
+  dynamic: 'strict',
+  properties: {
+    kind: keyword,
+    agent_id: keyword,
+    entity_id: keyword,
+    origin: keyword,
+    version: keyword,
+    content_bytes: { type: 'long' },
+    change: storedOnly,
+    appended_at: date,
+  },
+} as const;
+
+/** Mapping of replication state values: cursors and markers, read by name only. */
+export const REPLICATION_STATE_MAPPINGS = {
+  dynamic: 'strict',
+  properties: {
+    value: { type: 'keyword', index: false, doc_values: false },
+    updated_at: date,
+  },
+} as const;

@@ -8,3 +8,5 @@ export {
   type TaskQueueUrls,
 } from './queues.js';
 export { SqsTaskQueue, type SqsTaskQueueOptions } from './task-queue.js';
+export { SqsHealthProbe, type SqsHealthProbeOptions } from './health-probe.js';
+export { decodeBody, encodeBody, encodeReceipt, type QueueMessageBody } from './message.js';
