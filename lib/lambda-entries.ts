@@ -22,8 +22,14 @@ import { ROUTES, type HandlerName } from '../lambdas/handlers/routes.js';
  * - `NODE_OPTIONS`: `--enable-source-maps`, so stack traces point into the TypeScript source.
  * - With the cache on: `REDIS_ENDPOINT` (host of the primary endpoint), `REDIS_PORT` (TLS only)
  *   and `REDIS_AUTH_SECRET_ARN` (secret whose JSON field `token` is the AUTH token). Without
- *   them an entry point runs without a cache, with limits and idempotency keys per instance,
- *   as when ElastiCache is down.
+ *   them an entry point runs without a cache, with rate limits per instance and no idempotency
+ *   records for `Idempotency-Key` headers, as when ElastiCache is down.
+ *
+ * The entry points also read `AWS_REGION`, which Lambda sets. When `AWS_ENDPOINT_URL` is set,
+ * it is the endpoint of SQS, S3 and Secrets Manager: LocalStack sets it, and tests point it at
+ * moto.
+ * An `OPENSEARCH_ENDPOINT` or `REDIS_ENDPOINT` on a loopback address is reached without SigV4
+ * signing or TLS, and `REDIS_AUTH_SECRET_ARN` may then be left out, for local engines.
  *
  * API functions also receive `HAPPY_API_EVENT_FORMAT`: `2.0` behind the HTTP API and `1.0`
  * behind the REST API of the LocalStack target. The `ACCESS` table below decides the rest:
@@ -32,6 +38,9 @@ import { ROUTES, type HandlerName } from '../lambdas/handlers/routes.js';
  * - `ADMIN_TOKEN_SECRET_ARN`, `REPLICATION_TOKEN_SECRET_ARN`: secrets whose JSON field `token`
  *   is the admin token or the token of the `/internal/v1/` endpoints.
  * - `TASK_QUEUE_URL`: URL of the task queue. `FILES_BUCKET`: name of the files bucket.
+ *
+ * The task worker gets `TASK_QUEUE_URL` and `FILES_BUCKET` too: it sends a message again when a
+ * task's next run is more than the 15 minutes SQS can delay away, and re-enqueues stale tasks.
  */
 
 /** Name of a Lambda function of the cloud path. */
@@ -89,7 +98,13 @@ const ACCESS: Record<FunctionName, FunctionAccess> = {
   // The replication endpoints take their own token. The admin token and the signing key let
   // them reject an admin or agent token with a specific 403 rather than a 401.
   replication: { search: 'all-indices', ...NO_EXTRAS, adminToken: true, replicationToken: true },
-  'task-worker': { search: 'all-indices', ...NO_EXTRAS, signingKey: false, files: true },
+  'task-worker': {
+    search: 'all-indices',
+    ...NO_EXTRAS,
+    signingKey: false,
+    sendTasks: true,
+    files: true,
+  },
 };
 
 /** Returns the API functions, one per handler name in `ROUTES`, in order of first appearance. */

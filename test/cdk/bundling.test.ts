@@ -4,51 +4,91 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HandlerFunction } from '../../lib/constructs/handler-function.js';
+import {
+  allFunctionNames,
+  missingEntries,
+  TASK_WORKER,
+  type FunctionName,
+} from '../../lib/lambda-entries.js';
+import { ROUTES } from '../../lambdas/handlers/routes.js';
 import { CDK_JSON_CONTEXT, SYNTH_TIMEOUT_MS } from './support.js';
 
-const FIXTURE = join(import.meta.dirname, 'fixtures', 'routes-entry.ts');
+/**
+ * Returns a text that only the named function's bundle contains: the route key of its last
+ * route, which no message of another module repeats, or a message of the task worker.
+ */
+function markerOf(name: FunctionName): string {
+  if (name === TASK_WORKER) return 'stays in the queue';
+  const route = ROUTES.filter((candidate) => candidate.handler === name).at(-1);
+  return `${route?.method} ${route?.path}`;
+}
 
 describe('HandlerFunction bundling', { timeout: SYNTH_TIMEOUT_MS }, () => {
-  it('bundles with the local esbuild', () => {
+  const bundles = new Map<FunctionName, { handler: string; file: string }>();
+
+  beforeAll(() => {
     const app = new App({ context: CDK_JSON_CONTEXT });
     const stack = new Stack(app, 'Bundling');
     const vpc = new Vpc(stack, 'Vpc', {
       natGateways: 0,
       subnetConfiguration: [{ name: 'app', subnetType: SubnetType.PRIVATE_ISOLATED }],
     });
-    new HandlerFunction(stack, 'Routes', {
-      name: 'health',
-      functionName: 'bundling-test',
-      entry: FIXTURE,
-      environment: {},
-      vpc,
-      subnets: { subnetGroupName: 'app' },
-      securityGroup: new SecurityGroup(stack, 'Group', { vpc }),
-      memoryMiB: 128,
-      timeout: Duration.seconds(3),
-      bundle: true,
-      logRetention: RetentionDays.ONE_DAY,
-      durationAlarmMs: 1000,
-    });
+    const securityGroup = new SecurityGroup(stack, 'Group', { vpc });
+    for (const name of allFunctionNames()) {
+      new HandlerFunction(stack, `Function-${name}`, {
+        name,
+        functionName: `bundling-${name}`,
+        environment: {},
+        vpc,
+        subnets: { subnetGroupName: 'app' },
+        securityGroup,
+        memoryMiB: 128,
+        timeout: Duration.seconds(3),
+        bundle: true,
+        logRetention: RetentionDays.ONE_DAY,
+        durationAlarmMs: 1000,
+      });
+    }
 
     const assembly = app.synth();
     const template = Template.fromStack(stack);
-    const functions = template.findResources('AWS::Lambda::Function', {
-      Properties: { FunctionName: 'bundling-test' },
-    });
-    const code = Object.values(functions)[0]?.Properties.Code;
-    const assetHash = (code.S3Key as string).replace(/\.zip$/, '');
-    const bundle = join(assembly.directory, `asset.${assetHash}`, 'index.mjs');
+    for (const name of allFunctionNames()) {
+      const functions = template.findResources('AWS::Lambda::Function', {
+        Properties: { FunctionName: `bundling-${name}` },
+      });
+      const properties = Object.values(functions)[0]?.Properties;
+      const assetHash = (properties.Code.S3Key as string).replace(/\.zip$/, '');
+      const file = join(assembly.directory, `asset.${assetHash}`, 'index.mjs');
+      bundles.set(name, { handler: properties.Handler as string, file });
+    }
+  });
 
-    expect(Object.values(functions)[0]?.Properties.Handler).toBe('index.handler');
-    expect(existsSync(bundle)).toBe(true);
-    expect(existsSync(`${bundle}.map`)).toBe(true);
-    const text = readFileSync(bundle, 'utf8');
-    expect(text).toContain('/api/v1/{agent}/memory/keys/{key}');
+  it('finds every entry module', () => {
+    expect(missingEntries()).toEqual([]);
+  });
+
+  it.each(allFunctionNames())('bundles %s with the local esbuild', (name) => {
+    const bundle = bundles.get(name);
+    expect(bundle?.handler).toBe('index.handler');
+    expect(existsSync(bundle?.file ?? '')).toBe(true);
+    expect(existsSync(`${bundle?.file}.map`)).toBe(true);
+
+    const text = readFileSync(bundle?.file ?? '', 'utf8');
+    expect(text).toContain(markerOf(name));
     expect(text).toContain('createRequire');
-    // Minified: the bundle has only a few lines, however long the sources are.
-    expect(text.split('\n').length).toBeLessThan(10);
+    // Minified: lines of thousands of characters. esbuild adds the `@preserve` comments of the
+    // packages as short lines at the end, so the line count alone proves nothing.
+    expect(text.length / text.split('\n').length).toBeGreaterThan(1000);
+    // The AWS SDK is bundled, so no import of it is left for the runtime to resolve.
+    expect(text).not.toMatch(/(from|import\()\s*["']@aws-sdk\//);
+  });
+
+  it('keeps each function to its own handler', () => {
+    const memory = readFileSync(bundles.get('memory')?.file ?? '', 'utf8');
+    expect(memory).not.toContain(markerOf('files'));
+    const worker = readFileSync(bundles.get(TASK_WORKER)?.file ?? '', 'utf8');
+    expect(worker).not.toContain(markerOf('memory'));
   });
 });
