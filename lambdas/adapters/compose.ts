@@ -3,6 +3,7 @@ import type { BreakerReport } from '../handlers/services.js';
 import type {
   AgentRegistry,
   AppLogger,
+  ChangeLog,
   HealthProbe,
   MemoryStore,
   SearchIndex,
@@ -14,6 +15,7 @@ import {
   ensureIndices,
   indexNames,
   OpenSearchAgentRegistry,
+  OpenSearchChangeLog,
   OpenSearchGateway,
   OpenSearchHealthProbe,
   OpenSearchMemoryStore,
@@ -61,6 +63,8 @@ export interface CloudAdapters {
   readonly agentRegistry: AgentRegistry;
   /** Task records on the same OpenSearch gateway, uncached. */
   readonly taskStore: TaskStore;
+  /** Change log of this node's replication feed, in a single-shard index. */
+  readonly changeLog: ChangeLog;
   readonly probes: HealthProbe[];
   readonly breakers: () => BreakerReport[];
   /** The Redis gateway, for the rate limiter and idempotency; undefined without Redis. */
@@ -95,6 +99,7 @@ export function createCloudAdapters(config: CloudAdaptersConfig): CloudAdapters 
     searchIndex: new OpenSearchSearchIndex(gateway),
     agentRegistry: new OpenSearchAgentRegistry(gateway),
     taskStore: new OpenSearchTaskStore(gateway),
+    changeLog: new OpenSearchChangeLog(gateway),
     probes: [
       new OpenSearchHealthProbe(gateway, config.nodeId),
       ...(redis ? [new RedisHealthProbe(redis)] : []),

@@ -6,10 +6,12 @@ import type { AwsCredentialsInput } from '../adapters/sqs/aws-config.js';
 import {
   AgentService,
   createIdGenerator,
+  createReplicatedStores,
   FileService,
   HealthService,
   HybridLogicalClock,
   MemoryService,
+  ReplicationService,
   SearchService,
   TokenService,
   type AgentServiceDeps,
@@ -105,8 +107,9 @@ const DEFAULT_RATE_LIMIT = { limit: 100, windowMs: 1000 };
  * Builds a cloud node from its settings. Memory, search and agents live on OpenSearch, through
  * the Redis cache when Redis is set, which then also shares the breaker and keeps rate limits
  * and idempotency records. Tasks live on OpenSearch and SQS, files on S3, and tokens are signed
- * with the secret key. Only the Redis AUTH token is read here, because the Redis client needs
- * it. No engine is contacted until a handler runs or {@link CloudNode.ensureIndices} is called.
+ * with the secret key. Every write is appended to the change log in OpenSearch, which the
+ * `/internal/v1/` endpoints serve to edges. Only the Redis AUTH token is read here, because the
+ * Redis client needs it. No engine is contacted until a handler runs or {@link CloudNode.ensureIndices} is called.
  *
  * @throws {SecretReadError} when the Redis AUTH token cannot be read.
  * @throws {AdapterConfigError} when a setting is invalid.
@@ -117,12 +120,25 @@ export async function composeCloudNode(
 ): Promise<CloudNode> {
   const adapters = await createAdapters(config, deps);
   const aws = await loadAwsParts(config);
+  // Every write goes through these ports, which append it to the change log once it is stored.
+  const stores = createReplicatedStores({
+    changeLog: adapters.changeLog,
+    memoryStore: adapters.memoryStore,
+    searchIndex: adapters.searchIndex,
+    agentRegistry: adapters.agentRegistry,
+    taskStore: adapters.taskStore,
+    fileStore: aws.fileStore,
+  });
   const clock = new HybridLogicalClock(config.nodeId);
   const ids = createIdGenerator();
-  const memory = new MemoryService({ store: adapters.memoryStore, clock, ids });
-  const files = new FileService({ store: aws.fileStore, clock, maxFileBytes: config.maxFileBytes });
+  const memory = new MemoryService({ store: stores.memoryStore, clock, ids });
+  const files = new FileService({
+    store: stores.fileStore,
+    clock,
+    maxFileBytes: config.maxFileBytes,
+  });
   const tasks = createCloudTasks({
-    store: adapters.taskStore,
+    store: stores.taskStore,
     sqs: aws.taskQueue,
     memory,
     files,
@@ -134,7 +150,7 @@ export async function composeCloudNode(
   });
 
   const agentDeps: AgentServiceDeps = {
-    registry: adapters.agentRegistry,
+    registry: stores.agentRegistry,
     tokens: new TokenService(new SecretSigningKeyProvider(deps.secrets)),
     clock,
     ids,
@@ -146,14 +162,15 @@ export async function composeCloudNode(
     limits: DEFAULT_REQUEST_LIMITS,
     agents: createAgentService(agentDeps, config, adapters),
     memory,
-    search: new SearchService({ index: adapters.searchIndex, clock, ids }),
+    search: new SearchService({ index: stores.searchIndex, clock, ids }),
     tasks: tasks.service,
     files,
     health: new HealthService([...adapters.probes, ...aws.probes]),
     breakers: combinedBreakers(adapters, aws),
-    // The change feed and apply of the cloud plug in here once an OpenSearch replica store
-    // exists. Until then the /internal/v1/ endpoints return 503.
-    replication: undefined,
+    // The cloud is the top of the chain: it pulls from no node and drains no outbox, so it
+    // only serves its feed and applies what the edges drain to it. Applied queued tasks go to
+    // the task queue, which runs those this node may run.
+    replication: new ReplicationService({ store: stores.replicaStore, clock, queue: tasks.queue }),
   } satisfies Omit<HandlerServices, 'adminToken' | 'replicationToken'>;
 
   const current = new CurrentServices(base, deps.secrets);

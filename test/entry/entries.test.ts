@@ -37,6 +37,24 @@ describe.skipIf(enginesMissing())(enginesSuiteTitle('Lambda entry points'), () =
     token: agentToken,
   });
 
+  const readWholeFeed = async (): Promise<FeedChange[]> => {
+    const changes: FeedChange[] = [];
+    let since: string | undefined;
+    for (let page = 0; page < 50; page += 1) {
+      const result = await invoke('replication', {
+        method: 'GET',
+        route: '/internal/v1/changes',
+        token: fixture.replicationToken,
+        query: since === undefined ? { limit: '500' } : { since, limit: '500' },
+      });
+      expect(result.status).toBe(200);
+      changes.push(...(result.json?.changes as FeedChange[]));
+      since = result.json?.next_cursor as string;
+      if (result.json?.more !== true) break;
+    }
+    return changes;
+  };
+
   beforeAll(async () => {
     fixture = await createCloudFixture();
     saved = { ...process.env };
@@ -235,6 +253,78 @@ describe.skipIf(enginesMissing())(enginesSuiteTitle('Lambda entry points'), () =
     expect(String(body)).toBe('first line\n');
   });
 
+  it('serves written memory in the change feed', async () => {
+    const written = await invoke(
+      'memory',
+      asAgent({
+        method: 'POST',
+        route: '/api/v1/{agent}/memory',
+        body: { user_id: 'demo', key: 'feed-probe', context: 'Logged for the edge to pull.' },
+      }),
+    );
+    expect(written.status).toBe(201);
+
+    const feed = await readWholeFeed();
+    const entry = feed.find(
+      (change) => change.kind === 'memory' && change.record?.id === written.json?.id,
+    );
+    expect(entry?.origin).toBe('cloud');
+    expect(entry?.record?.content).toBe('Logged for the edge to pull.');
+  });
+
+  it('applies a change drained from an edge', async () => {
+    // An edge drains changes in the feed's own form; start from a cloud entry and rewrite it as
+    // a newer record of the edge node.
+    const template = (await readWholeFeed()).find((change) => change.kind === 'memory');
+    expect(template).toBeDefined();
+    const { seq: _seq, origin: _origin, ...change } = template as FeedChange & { seq: number };
+    const version = `${String(Date.now() + 1000).padStart(15, '0')}.000000.edge`;
+    const record = {
+      ...change.record,
+      id: '01JEDGE0000000000000000001',
+      key: 'from-edge',
+      content: 'Written at the edge during an outage.',
+      version,
+    };
+    const apply = { ...change, record };
+    const applied = await invoke('replication', {
+      method: 'POST',
+      route: '/internal/v1/apply',
+      token: fixture.replicationToken,
+      body: { changes: [apply] },
+    });
+    expect(applied.text).toContain('"applied":1');
+    expect(applied.status).toBe(200);
+
+    const read = await invoke(
+      'memory',
+      asAgent({
+        method: 'GET',
+        route: '/api/v1/{agent}/memory/keys/{key}',
+        pathParameters: { key: 'from-edge' },
+      }),
+    );
+    expect(read.status).toBe(200);
+    expect(read.json?.content).toBe('Written at the edge during an outage.');
+    const again = await invoke('replication', {
+      method: 'POST',
+      route: '/internal/v1/apply',
+      token: fixture.replicationToken,
+      body: { changes: [apply] },
+    });
+    expect(again.json?.ignored).toBe(1);
+  });
+
+  it('rejects an agent token on the replication endpoints', async () => {
+    const result = await invoke('replication', {
+      method: 'GET',
+      route: '/internal/v1/changes',
+      token: agentToken,
+    });
+    expect(result.status).toBe(403);
+    expect(result.headers['content-type']).toBe('application/problem+json');
+  });
+
   it('reports every probe in /health', async () => {
     const health = await invoke('health', { method: 'GET', route: '/health' });
     expect(health.status).toBe(200);
@@ -254,6 +344,12 @@ describe.skipIf(enginesMissing())(enginesSuiteTitle('Lambda entry points'), () =
 });
 
 /** Receives task messages from the fixture's queue and wraps them as an SQS event. */
+interface FeedChange {
+  readonly kind: string;
+  readonly origin: string;
+  readonly record?: { readonly id: string; readonly content: string };
+}
+
 async function receiveTaskMessages(fixture: CloudFixture, count: number): Promise<SQSEvent> {
   const records: SQSRecord[] = [];
   for (let round = 0; round < 10 && records.length < count; round += 1) {
