@@ -43,6 +43,7 @@ export function grantFunctionAccess(role: Role, name: FunctionName, data: DataSt
   }
   const objectsArn = `arn:${Stack.of(role).partition}:s3:::${data.filesBucketName}/*`;
   if (access.files) grantFiles(role, data, objectsArn);
+  if (access.probeQueueAndBucket) grantProbes(role, data);
 
   const policy = role.node.findChild('DefaultPolicy');
   const reason =
@@ -55,6 +56,26 @@ export function grantFunctionAccess(role: Role, name: FunctionName, data: DataSt
     const filesReason = `${name} stores agents' files as objects whose keys the agents choose.`;
     acknowledgeResourceFinding(policy, 'AwsSolutions-IAM5', objectsArn, filesReason);
   }
+}
+
+/**
+ * Allows the health checks of the queue and the bucket: `GetQueueAttributes` and `HeadBucket`,
+ * which IAM authorizes as `s3:ListBucket`. Neither reads an encrypted message or object, so no
+ * KMS action is needed.
+ */
+function grantProbes(role: Role, data: DataStack): void {
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['sqs:GetQueueAttributes'],
+      resources: [data.tasks.queue.queueArn],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [`arn:${Stack.of(role).partition}:s3:::${data.filesBucketName}`],
+    }),
+  );
 }
 
 function grantFiles(role: Role, data: DataStack, objectsArn: string): void {

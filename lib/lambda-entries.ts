@@ -41,6 +41,8 @@ import { ROUTES, type HandlerName } from '../lambdas/handlers/routes.js';
  *
  * The task worker gets `TASK_QUEUE_URL` and `FILES_BUCKET` too: it sends a message again when a
  * task's next run is more than the 15 minutes SQS can delay away, and re-enqueues stale tasks.
+ * The health function gets both only to probe the queue and the bucket, and IAM lets it read
+ * their attributes and nothing else.
  */
 
 /** Name of a Lambda function of the cloud path. */
@@ -78,6 +80,12 @@ export interface FunctionAccess {
   readonly replicationToken: boolean;
   readonly sendTasks: boolean;
   readonly files: boolean;
+  /**
+   * Read-only access for health checks: `sqs:GetQueueAttributes` on the task queue and
+   * `s3:ListBucket` (what `HeadBucket` needs) on the files bucket, with no right to send
+   * messages or to read or write objects.
+   */
+  readonly probeQueueAndBucket: boolean;
 }
 
 const NO_EXTRAS = {
@@ -86,6 +94,7 @@ const NO_EXTRAS = {
   replicationToken: false,
   sendTasks: false,
   files: false,
+  probeQueueAndBucket: false,
 };
 
 const ACCESS: Record<FunctionName, FunctionAccess> = {
@@ -94,10 +103,18 @@ const ACCESS: Record<FunctionName, FunctionAccess> = {
   search: { search: 'all-indices', ...NO_EXTRAS },
   tasks: { search: 'all-indices', ...NO_EXTRAS, sendTasks: true },
   files: { search: 'all-indices', ...NO_EXTRAS, files: true },
-  health: { search: 'health-index', ...NO_EXTRAS, signingKey: false },
+  health: { search: 'health-index', ...NO_EXTRAS, signingKey: false, probeQueueAndBucket: true },
   // The replication endpoints take their own token. The admin token and the signing key let
-  // them reject an admin or agent token with a specific 403 rather than a 401.
-  replication: { search: 'all-indices', ...NO_EXTRAS, adminToken: true, replicationToken: true },
+  // them reject an admin or agent token with a specific 403 rather than a 401. Applying a batch
+  // of changes writes every kind of record, files included, and queues the tasks it applies.
+  replication: {
+    search: 'all-indices',
+    ...NO_EXTRAS,
+    adminToken: true,
+    replicationToken: true,
+    sendTasks: true,
+    files: true,
+  },
   'task-worker': {
     search: 'all-indices',
     ...NO_EXTRAS,
@@ -199,7 +216,7 @@ export function environmentOf(
   if (access.replicationToken) {
     env.REPLICATION_TOKEN_SECRET_ARN = values.replicationTokenSecretArn;
   }
-  if (access.sendTasks) env.TASK_QUEUE_URL = values.taskQueueUrl;
-  if (access.files) env.FILES_BUCKET = values.filesBucket;
+  if (access.sendTasks || access.probeQueueAndBucket) env.TASK_QUEUE_URL = values.taskQueueUrl;
+  if (access.files || access.probeQueueAndBucket) env.FILES_BUCKET = values.filesBucket;
   return env;
 }

@@ -1,52 +1,37 @@
 /**
- * Measures the cloud path's build: the wall time of `cdk synth`, and for each Lambda entry
- * module that exists, its esbuild bundle size and the time a fresh Node process takes to import
- * the bundle. Writes bench/cdk/RESULTS.md.
+ * Measures the wall time of `cdk synth` for the whole cloud path, as `npm run synth` runs it:
+ * every stack, the cdk-nag checks, and each Lambda function bundled with the local esbuild.
+ * Writes bench/cdk/RESULTS.md.
  *
  *   npx tsx bench/cdk/synth-bench.ts [--runs 3]
  *
- * Bundles are built with the esbuild settings of the stacks (lib/constructs/bundling.ts) into
- * cdk.out/bench/, inside the project. There the modules left out of the bundle (`@aws-sdk/*`)
- * resolve from node_modules when the bundle is imported, as the Lambda runtime provides them.
- * The import time is that of Node on this machine, not a Lambda cold start.
+ * Each run synthesizes into a new temporary folder, so no bundle is reused from an earlier run.
+ * One more run with `-c bundle=false` shows how much of the time is bundling, and one with
+ * `-c validateTemplates=true` what CDK's CloudFormation validator adds. The size and import time
+ * of each bundle are measured by bench/bundles/bundle-bench.ts, not here.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import {
-  BUNDLE_TARGET,
-  ESM_REQUIRE_BANNER,
-  EXTERNAL_MODULES,
-  MAIN_FIELDS,
-} from '../../lib/constructs/bundling.js';
-import {
-  allFunctionNames,
-  entryPath,
-  missingEntries,
-  PROJECT_ROOT,
-  type FunctionName,
-} from '../../lib/lambda-entries.js';
+import { allFunctionNames, PROJECT_ROOT } from '../../lib/lambda-entries.js';
 
 const SYNTH_TARGET_MS = 10_000;
-const SIZE_TARGET_BYTES = 500 * 1024;
-const LOAD_TARGET_MS = 200;
+const RESULTS_FILE = join(PROJECT_ROOT, 'bench', 'cdk', 'RESULTS.md');
 
-interface BundleResult {
-  readonly name: FunctionName;
-  readonly bytes: number;
-  readonly loadMs: number;
-  readonly error?: string;
+/** Context settings of one kind of synth, passed as `-c key=value`. */
+interface SynthSettings {
+  readonly bundle: boolean;
+  readonly validateTemplates: boolean;
+}
+
+interface SynthTimes {
+  /** Runs with the settings of `npm run synth`: bundling on, no template validator. */
+  readonly bundled: number[];
+  /** One run with `-c bundle=false`. */
+  readonly unbundled: number;
+  /** One run with bundling and `-c validateTemplates=true`. */
+  readonly validated: number;
 }
 
 function median(values: number[]): number {
@@ -59,16 +44,18 @@ function versionOf(pkg: string): string {
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
-/** Runs `cdk synth` into a temporary folder and returns its wall time in ms. */
-function timeSynth(bundle: boolean, validateTemplates = false): number {
+/**
+ * Runs `cdk synth` into a temporary folder and returns its wall time in ms.
+ *
+ * @throws {Error} with the CLI's error output when the synth fails.
+ */
+function timeSynth(settings: SynthSettings): number {
   const outdir = mkdtempSync(join(tmpdir(), 'happy-synth-'));
+  const context = Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
   const started = performance.now();
   const result = spawnSync(
     join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'),
-    [
-      ...['synth', '--quiet', '--no-notices', '-o', outdir],
-      ...['-c', `bundle=${bundle}`, '-c', `validateTemplates=${validateTemplates}`],
-    ],
+    ['synth', '--quiet', '--no-notices', '-o', outdir, ...context],
     {
       cwd: PROJECT_ROOT,
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
@@ -83,58 +70,18 @@ function timeSynth(bundle: boolean, validateTemplates = false): number {
   return elapsed;
 }
 
-async function bundleEntry(name: FunctionName, runs: number): Promise<BundleResult> {
-  const outfile = join(PROJECT_ROOT, 'cdk.out', 'bench', name, 'index.mjs');
-  mkdirSync(join(outfile, '..'), { recursive: true });
-  await build({
-    entryPoints: [entryPath(name)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: BUNDLE_TARGET,
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: MAIN_FIELDS,
-    external: EXTERNAL_MODULES,
-    banner: { js: ESM_REQUIRE_BANNER },
-    logLevel: 'silent',
-  });
-  const bytes = statSync(outfile).size;
-  const script =
-    'const t = performance.now(); ' +
-    `await import(${JSON.stringify(pathToFileURL(outfile).href)}); ` +
-    'console.log(performance.now() - t);';
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: PROJECT_ROOT,
-      encoding: 'utf8',
-    });
-    if (result.status !== 0) return { name, bytes, loadMs: Number.NaN, error: result.stderr };
-    times.push(Number(result.stdout.trim()));
-  }
-  return { name, bytes, loadMs: median(times) };
-}
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-function verdict(ok: boolean): string {
-  return ok ? 'within target' : '**over target**';
-}
-
-interface SynthTimes {
-  readonly default: number[];
-  /** With -c validateTemplates=true. */
-  readonly validated: number;
-}
-
-function report(synth: SynthTimes, bundled: boolean, bundles: BundleResult[]): string {
-  const synthMs = synth.default;
+function report(times: SynthTimes): string {
+  const runs = times.bundled;
+  const typical = median(runs);
+  const verdict = typical < SYNTH_TARGET_MS ? 'within target' : '**over target**';
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
-    '# Cloud path build benchmark',
+    '# Cloud path synth benchmark',
     '',
-    `Recorded ${new Date().toISOString()} by \`npx tsx bench/cdk/synth-bench.ts\`.`,
+    `Recorded ${new Date().toISOString()} by \`npx tsx bench/cdk/synth-bench.ts --runs ` +
+      `${runs.length}\`.`,
     '',
     `- Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
       `${platform()} ${release()}`,
@@ -146,63 +93,42 @@ function report(synth: SynthTimes, bundled: boolean, bundles: BundleResult[]): s
     '',
     '## cdk synth',
     '',
-    `Wall time of \`cdk synth --quiet -c bundle=${bundled}\`, all stacks, cdk-nag included, ` +
-      `${synthMs.length} runs: median ${(median(synthMs) / 1000).toFixed(1)} s ` +
-      `(runs: ${synthMs.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s). ` +
-      `Target under ${SYNTH_TARGET_MS / 1000} s: ${verdict(median(synthMs) < SYNTH_TARGET_MS)}.`,
+    `Wall time of \`cdk synth --quiet\` as \`npm run synth\` runs it: all stacks, cdk-nag ` +
+      `included, and the ${allFunctionNames().length} functions bundled with the local esbuild ` +
+      `into a new folder each run. ${runs.length} runs: median ${seconds(typical)} ` +
+      `(runs: ${runs.map(seconds).join(', ')}). Target under ${SYNTH_TARGET_MS / 1000} s: ` +
+      `${verdict}.`,
     '',
-    `With \`-c validateTemplates=true\`, which adds CDK's CloudFormation template validator ` +
-      '(the tests under test/cdk always run it), one run took ' +
-      `${(synth.validated / 1000).toFixed(1)} s.`,
+    `- With \`-c bundle=false\` (placeholder code, no esbuild), one run took ` +
+      `${seconds(times.unbundled)}.`,
+    `- With \`-c validateTemplates=true\`, which adds CDK's CloudFormation template validator ` +
+      `(the tests under test/cdk always run it), one run took ${seconds(times.validated)}.`,
     '',
+    '## Bundles',
+    '',
+    'The size of each function bundle and the time to import it are measured by ' +
+      '`npx tsx bench/bundles/bundle-bench.ts`, which records them in bench/bundles/RESULTS.md.',
   ];
-  if (!bundled) {
-    lines.push(
-      'The entry modules were not all present, so this synth used placeholder code and ran no',
-      'bundling; a synth that bundles takes longer by the esbuild time of each function.',
-      '',
-    );
-  }
-  lines.push('## Bundles', '');
-  if (bundles.length === 0) {
-    const expected = allFunctionNames().map((name) => `lambdas/entry/${name}.ts`);
-    lines.push(`No entry module exists yet (expected ${expected.join(', ')}), so no bundle was`);
-    lines.push('measured.');
-    return `${lines.join('\n')}\n`;
-  }
-  lines.push(
-    `Targets: under ${SIZE_TARGET_BYTES / 1024} KB and an import under ${LOAD_TARGET_MS} ms ` +
-      '(median of fresh Node processes, `@aws-sdk/*` loaded from node_modules).',
-    '',
-    '| function | bundle | import | verdict |',
-    '| --- | --- | --- | --- |',
-  );
-  for (const b of bundles) {
-    const ok = b.bytes < SIZE_TARGET_BYTES && b.loadMs < LOAD_TARGET_MS;
-    const load = b.error ? `failed: ${b.error.split('\n')[0]}` : `${b.loadMs.toFixed(0)} ms`;
-    lines.push(`| ${b.name} | ${(b.bytes / 1024).toFixed(0)} KB | ${load} | ${verdict(ok)} |`);
-  }
-  const missing = missingEntries();
-  if (missing.length > 0) lines.push('', `Not measured, missing: ${missing.join(', ')}.`);
   return `${lines.join('\n')}\n`;
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const runsFlag = process.argv.indexOf('--runs');
   const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 3;
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs expects a positive integer');
+  if (!Number.isInteger(runs) || runs < 1) {
+    throw new Error(`--runs expects a positive integer, received "${process.argv[runsFlag + 1]}".`);
+  }
 
-  const bundled = missingEntries().length === 0;
-  const synthMs: number[] = [];
-  for (let i = 0; i < runs; i++) synthMs.push(timeSynth(bundled));
-  const validated = timeSynth(bundled, true);
-  const present = allFunctionNames().filter((name) => existsSync(entryPath(name)));
-  const bundles: BundleResult[] = [];
-  for (const name of present) bundles.push(await bundleEntry(name, Math.max(runs, 5)));
+  const bundled: number[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    bundled.push(timeSynth({ bundle: true, validateTemplates: false }));
+  }
+  const unbundled = timeSynth({ bundle: false, validateTemplates: false });
+  const validated = timeSynth({ bundle: true, validateTemplates: true });
 
-  const text = report({ default: synthMs, validated }, bundled, bundles);
-  writeFileSync(join(PROJECT_ROOT, 'bench', 'cdk', 'RESULTS.md'), text);
+  const text = report({ bundled, unbundled, validated });
+  writeFileSync(RESULTS_FILE, text);
   console.log(text);
 }
 
-await main();
+main();

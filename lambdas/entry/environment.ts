@@ -17,7 +17,9 @@ export interface FunctionNeeds {
   readonly signingKey: boolean;
   readonly adminToken: boolean;
   readonly replicationToken: boolean;
+  /** True when `TASK_QUEUE_URL` is required: to send tasks, or only to probe the queue. */
   readonly taskQueue: boolean;
+  /** True when `FILES_BUCKET` is required: to store files, or only to probe the bucket. */
   readonly filesBucket: boolean;
 }
 

@@ -23,7 +23,15 @@ export const FUNCTION_NEEDS = {
   search: { name: 'search', ...API, ...NOTHING_ELSE, signingKey: true },
   tasks: { name: 'tasks', ...API, ...NOTHING_ELSE, signingKey: true, taskQueue: true },
   files: { name: 'files', ...API, ...NOTHING_ELSE, signingKey: true, filesBucket: true },
-  health: { name: 'health', ...API, ...NOTHING_ELSE, indices: 'health' },
+  // The health function probes the queue and the bucket, so it needs both locations.
+  health: {
+    name: 'health',
+    ...API,
+    ...NOTHING_ELSE,
+    indices: 'health',
+    taskQueue: true,
+    filesBucket: true,
+  },
   replication: {
     name: 'replication',
     ...API,
@@ -31,6 +39,8 @@ export const FUNCTION_NEEDS = {
     signingKey: true,
     adminToken: true,
     replicationToken: true,
+    taskQueue: true,
+    filesBucket: true,
   },
   'task-worker': {
     name: 'task-worker',

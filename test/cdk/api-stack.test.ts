@@ -85,8 +85,8 @@ describe('ApiStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       const env = functionOf(synth, name).properties.Environment.Variables;
       expect('SIGNING_KEY_SECRET_ARN' in env, name).toBe(access.signingKey);
       expect('ADMIN_TOKEN_SECRET_ARN' in env, name).toBe(access.adminToken);
-      expect('TASK_QUEUE_URL' in env, name).toBe(access.sendTasks);
-      expect('FILES_BUCKET' in env, name).toBe(access.files);
+      expect('TASK_QUEUE_URL' in env, name).toBe(access.sendTasks || access.probeQueueAndBucket);
+      expect('FILES_BUCKET' in env, name).toBe(access.files || access.probeQueueAndBucket);
       expect(env.REDIS_PORT, name).toBe('6380');
       expect(env.OPENSEARCH_INDEX_PREFIX, name).toBe('happy-dev');
     }
@@ -118,6 +118,40 @@ describe('ApiStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     );
     expect(searchResources).toContain('/happy-dev-health*');
     expect(searchResources).not.toContain('/happy-dev-*"');
+  });
+
+  it('limits health to read-only probes', () => {
+    const synth = synthHappyOs();
+    const api = synth.template(synth.stacks.api);
+    const health = statementsOfRole(api, functionOf(synth, 'health').roleId);
+    const env = functionOf(synth, 'health').properties.Environment.Variables;
+
+    const queueAndBucket = health.flatMap(actionsOf).filter((action) => /^(sqs|s3):/.test(action));
+    expect(queueAndBucket.sort()).toEqual(['s3:ListBucket', 'sqs:GetQueueAttributes']);
+    const queue = health.find((s) => actionsOf(s).includes('sqs:GetQueueAttributes'));
+    expect(JSON.stringify(queue?.Resource)).toMatch(/TasksQueue[0-9A-F]+Arn/);
+    const bucket = health.find((s) => actionsOf(s).includes('s3:ListBucket'));
+    expect(JSON.stringify(bucket?.Resource)).toContain('arn:aws:s3:::happy-os-dev-files-');
+    // The bucket ARN alone: no object in it is readable.
+    expect(JSON.stringify(bucket?.Resource)).not.toContain('/');
+    const keyServices = health
+      .filter((s) => actionsOf(s).some((action) => action.startsWith('kms:')))
+      .map((s) => JSON.stringify(s.Condition));
+    expect(keyServices).toEqual([expect.stringContaining('secretsmanager.')]);
+    expect(env.TASK_QUEUE_URL).toBeDefined();
+    expect(env.FILES_BUCKET).toBeDefined();
+  });
+
+  it('lets replication write files and send tasks', () => {
+    const synth = synthHappyOs();
+    const api = synth.template(synth.stacks.api);
+    const actions = statementsOfRole(api, functionOf(synth, 'replication').roleId).flatMap(
+      actionsOf,
+    );
+
+    for (const action of ['sqs:SendMessage', 's3:GetObject', 's3:PutObject', 's3:DeleteObject']) {
+      expect(actions, action).toContain(action);
+    }
   });
 
   it('deploys every alias as a canary that rolls back on its alarms', () => {

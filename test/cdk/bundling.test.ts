@@ -85,6 +85,15 @@ describe('HandlerFunction bundling', { timeout: SYNTH_TIMEOUT_MS }, () => {
     expect(text).not.toMatch(/(from|import\()\s*["']@aws-sdk\//);
   });
 
+  it('leaves zod locales other than English out', () => {
+    const memory = readFileSync(bundles.get('memory')?.file ?? '', 'utf8');
+
+    // Text of zod's German and Japanese messages, and of its English one.
+    expect(memory).not.toContain('Ungültige Eingabe');
+    expect(memory).not.toContain('無効な入力');
+    expect(memory).toContain('Invalid input: expected');
+  });
+
   it('keeps each function to its own handler', () => {
     const memory = readFileSync(bundles.get('memory')?.file ?? '', 'utf8');
     expect(memory).not.toContain(markerOf('files'));
