@@ -15,23 +15,65 @@ import type { DrillHttp } from './http.js';
 import type { UndoJournal } from './journal.js';
 import { staticUnavailability, type DependencyName } from './options.js';
 
+/** What {@link LocalDependencyFaults} needs of the local topology. */
+export interface LocalDependencyFaultsOptions {
+  /** URL of the cloud stand-in itself, not the router. */
+  readonly standInUrl: string;
+  readonly adminToken: string;
+  readonly http: DrillHttp;
+}
+
+/** Stand-in dependency names of the drill's dependency faults; `lambda` has none locally. */
+const STAND_IN_DEPENDENCY: Partial<Record<DependencyName, string>> = {
+  opensearch: 'opensearch',
+  elasticache: 'elasticache',
+  s3: 's3',
+};
+
 /**
- * Dependency faults of the local target. The local stand-in of the cloud path runs on SQLite, so
- * it has none of these dependencies yet and every fault reports why it cannot run.
+ * Dependency faults of the local target. The cloud stand-in on the cloud adapters reaches its
+ * engines through TCP proxies, and `/stand-in/faults` makes one of them reset every connection,
+ * so the fault crosses the real adapters, their timeouts and breakers. The stand-in's faults end
+ * with its process, so they need no journal entry.
  */
 export class LocalDependencyFaults implements DependencyFaults {
-  async unavailableReason(dependency: DependencyName): Promise<string> {
-    return staticUnavailability('local', dependency) ?? 'not available on this target';
+  constructor(private readonly options: LocalDependencyFaultsOptions) {}
+
+  async unavailableReason(dependency: DependencyName): Promise<string | null> {
+    return staticUnavailability('local', dependency);
   }
 
   async inject(dependency: DependencyName): Promise<ActiveFault> {
-    throw new FaultNotAvailableError(
-      `--fault ${dependency} is not available on --target local: ${await this.unavailableReason(dependency)}`,
-    );
+    const reason = await this.unavailableReason(dependency);
+    const name = STAND_IN_DEPENDENCY[dependency];
+    if (reason !== null || name === undefined) {
+      throw new FaultNotAvailableError(
+        `--fault ${dependency} is not available on --target local: ${reason ?? 'no such engine'}`,
+      );
+    }
+    const { standInUrl, adminToken, http } = this.options;
+    const added = await http.send(standInUrl, 'POST', '/stand-in/faults', {
+      token: adminToken,
+      body: { dependency: name, mode: 'down' },
+    });
+    if (added.status !== 201) {
+      throw new FaultNotAvailableError(
+        `The cloud stand-in rejected the ${dependency} fault with status ${added.status}: ` +
+          `${JSON.stringify(added.json)}`,
+      );
+    }
+    return {
+      description: `connections from the cloud stand-in to ${name} reset`,
+      clear: async () => {
+        await http.send(standInUrl, 'DELETE', `/stand-in/faults/${name}`, { token: adminToken });
+      },
+    };
   }
 
   async describe(): Promise<Record<string, unknown>> {
-    return {};
+    const { standInUrl, adminToken, http } = this.options;
+    const listed = await http.send(standInUrl, 'GET', '/stand-in/faults', { token: adminToken });
+    return { stand_in_faults: listed.status === 200 ? listed.json?.faults : null };
   }
 }
 

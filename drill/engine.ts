@@ -74,7 +74,7 @@ export async function runDrill(
     const logger = settings.logger ?? pino({ level: 'silent' });
     const target =
       options.target === 'local'
-        ? await startLocalTarget(journal, logger)
+        ? await startLocalTarget(journal, logger, http)
         : await connectRemoteTarget(
             options.target,
             options.remote!,

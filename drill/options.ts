@@ -1,3 +1,4 @@
+import { cloudBackendFromEnv } from '../local-fallback/topology/index.js';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDuration } from './durations.js';
@@ -132,7 +133,7 @@ export function validateDrillOptions(
     options.remote = remoteOptions(raw, target, env, problems);
   }
   if (target !== undefined && fault !== undefined) {
-    const reason = staticUnavailability(target, fault);
+    const reason = staticUnavailability(target, fault, env);
     if (reason !== null)
       problems.push(`--fault ${fault} is not available on --target ${target}: ${reason}`);
   }
@@ -146,14 +147,13 @@ export function validateDrillOptions(
  * target's responses at run time, such as LocalStack's chaos endpoint, are checked when the drill
  * starts.
  */
-export function staticUnavailability(target: TargetName, fault: FaultName): string | null {
+export function staticUnavailability(
+  target: TargetName,
+  fault: FaultName,
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
   const dependency = (DEPENDENCIES as readonly string[]).includes(fault);
-  if (target === 'local' && dependency) {
-    return (
-      'the local stand-in of the cloud path runs on SQLite and does not use the cloud adapters ' +
-      `yet, so it has no ${fault} to take away; use --target localstack or aws`
-    );
-  }
+  if (target === 'local' && dependency) return localDependencyUnavailability(fault, env);
   if (target !== 'local' && fault === 'primary-crash') {
     return (
       'the drill can only kill a process it started itself; use --target local, or --fault ' +
@@ -165,6 +165,28 @@ export function staticUnavailability(target: TargetName, fault: FaultName): stri
       `AWS has no API that takes ${fault} away and can be undone safely; rehearse it with ` +
       '--target localstack, whose chaos endpoint injects the errors'
     );
+  }
+  return null;
+}
+
+// The local stand-in runs on the cloud adapters only when the engines are configured, and its
+// handlers run in one process rather than as functions.
+function localDependencyUnavailability(fault: FaultName, env: NodeJS.ProcessEnv): string | null {
+  if (fault === 'lambda') {
+    return (
+      'the local stand-in runs the handlers in one process, not as Lambda functions; use ' +
+      '--fault primary-crash, or --target localstack or aws'
+    );
+  }
+  if (cloudBackendFromEnv(env) === 'sqlite') {
+    return (
+      'the local stand-in of the cloud path runs on SQLite because OPENSEARCH_URL and MOTO_URL ' +
+      'are not set; start the engines with scripts/services/all.sh start, load .run/env, and ' +
+      'run the drill again'
+    );
+  }
+  if (fault === 'elasticache' && !env.REDIS_URL) {
+    return 'REDIS_URL is not set, so the local stand-in runs without a cache; load .run/env';
   }
   return null;
 }

@@ -41,7 +41,11 @@ export const LOCAL_HOME_PREFIX = 'happy-drill-';
  * loopback ports. The home goes into the journal first, so a crashed drill's nodes can be found
  * and stopped later.
  */
-export async function startLocalTarget(journal: UndoJournal, logger: Logger): Promise<DrillTarget> {
+export async function startLocalTarget(
+  journal: UndoJournal,
+  logger: Logger,
+  http: DrillHttp,
+): Promise<DrillTarget> {
   const home = mkdtempSync(join(tmpdir(), LOCAL_HOME_PREFIX));
   const seq = journal.record({ kind: 'local-topology', home });
   let topology: LocalTopology;
@@ -53,6 +57,7 @@ export async function startLocalTarget(journal: UndoJournal, logger: Logger): Pr
       // Warnings of the edge while the cloud is down are expected in a drill; they would only
       // interleave with the progress bar.
       nodeLogLevel: 'error',
+      dependencyFaults: true,
     });
   } catch (error) {
     rmSync(home, { recursive: true, force: true });
@@ -70,7 +75,11 @@ export async function startLocalTarget(journal: UndoJournal, logger: Logger): Pr
     },
     adminToken: topology.adminToken.value,
     replicationToken: topology.replicationToken.value,
-    dependencies: new LocalDependencyFaults(),
+    dependencies: new LocalDependencyFaults({
+      standInUrl: topology.primaryUrl,
+      adminToken: topology.adminToken.value,
+      http,
+    }),
     topology,
     async stop() {
       await topology.stop();

@@ -44,7 +44,8 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /**
  * Writes a problem document as the whole response. `type` is a URN built from `code`, and
- * `service` is `router` so a client can tell it from a target's own errors. `instance` is the
+ * `service` is `router`, unless the problem sets it, so a client can tell it from a target's
+ * own errors. `instance` is the
  * request path and `request_id` the request's `x-request-id`, or a new one echoed in that header,
  * unless the problem sets them. Does nothing when the response headers are already sent.
  */
@@ -64,7 +65,7 @@ export function sendProblem(
     hint: HINTS[problem.code],
     ...problem,
     request_id: requestId,
-    service: 'router',
+    service: typeof problem.service === 'string' ? problem.service : 'router',
   });
   res.writeHead(problem.status, {
     ...headers,

@@ -62,7 +62,11 @@ async function main(): Promise<void> {
 function printBanner(topology: LocalTopology): void {
   const { adminToken } = topology;
   const primary = topology.cloud
-    ? `${topology.primaryUrl}  (local stand-in of the cloud path, "service": "cloud")`
+    ? `${topology.primaryUrl}  (local stand-in of the cloud path, "service": "cloud", on ${
+        topology.cloudBackend === 'cloud-adapters'
+          ? 'the cloud adapters: OpenSearch, moto and Redis if REDIS_URL is set'
+          : 'SQLite; set OPENSEARCH_URL and MOTO_URL for the cloud adapters'
+      })`
     : `${topology.primaryUrl}  (deployed cloud path)`;
   const tokenLines = adminToken.file
     ? `Admin token${adminToken.generated ? ' (generated now)' : ''}: kept in ${adminToken.file}` +

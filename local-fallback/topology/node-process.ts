@@ -4,8 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 
-/** Entry point of a node of the API, resolved from this file so any working folder works. */
-const SERVER_MAIN = fileURLToPath(new URL('../server/main.ts', import.meta.url));
+/** Entry points of a node of the API, resolved from this file so any working folder works. */
+const MAINS = {
+  /** The edge service on SQLite; also the SQLite stand-in of the cloud path. */
+  sqlite: fileURLToPath(new URL('../server/main.ts', import.meta.url)),
+  /** The stand-in of the cloud path on the cloud adapters (OpenSearch, Redis, moto). */
+  'cloud-adapters': fileURLToPath(new URL('./cloud-stand-in.ts', import.meta.url)),
+};
 
 /** Options of {@link startNodeProcess}. */
 export interface NodeProcessOptions {
@@ -18,6 +23,8 @@ export interface NodeProcessOptions {
   readonly port?: number;
   /** Level of the child's own log. @default 'warn' */
   readonly logLevel?: string;
+  /** Program of the node. @default 'sqlite' */
+  readonly backend?: keyof typeof MAINS;
   /** Further command-line flags of the node, such as `--upstream-url`. @default [] */
   readonly args?: readonly string[];
   /** Further environment variables of the node, such as `HAPPY_REPLICATION_TOKEN`. @default {} */
@@ -35,7 +42,8 @@ export interface NodeProcess {
 }
 
 /**
- * Starts `local-fallback/server/main.ts` as a child process with tsx loaded in the same
+ * Starts a node (`local-fallback/server/main.ts`, or the stand-in of the cloud path on the
+ * cloud adapters) as a child process with tsx loaded in the same
  * process, so a signal sent to the child reaches the server itself, and waits until its
  * `/health` returns 200.
  *
@@ -43,7 +51,8 @@ export interface NodeProcess {
  */
 export async function startNodeProcess(options: NodeProcessOptions): Promise<NodeProcess> {
   const port = options.port ?? (await freeLoopbackPort());
-  const args = ['--import', 'tsx', SERVER_MAIN, '--quiet', '--port', String(port)];
+  const main = MAINS[options.backend ?? 'sqlite'];
+  const args = ['--import', 'tsx', main, '--quiet', '--port', String(port)];
   args.push('--home', options.home, '--service', options.service, '--node-id', options.nodeId);
   args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, {

@@ -10,7 +10,7 @@ export type ProxyMode =
   | { readonly kind: 'hang' }
   | { readonly kind: 'delay'; readonly ms: number };
 
-/** A TCP proxy on 127.0.0.1 between a client under test and an engine. */
+/** A TCP proxy on 127.0.0.1 between a node and an engine, for rehearsing dependency outages. */
 export interface TcpProxy {
   readonly port: number;
   /** Switches mode and closes the open connections, so clients reconnect under the new mode. */

@@ -32,9 +32,34 @@ export interface LocalTopologyOptions {
   readonly cloudTaskTypes?: readonly string[];
   /** Changes per pulled page and per drained batch of the edge. @default 100 */
   readonly replicationBatch?: number;
+  /**
+   * Program of the cloud stand-in: `sqlite`, or `cloud-adapters` for the Lambda handlers on
+   * OpenSearch, Redis and moto (the child reads OPENSEARCH_URL, MOTO_URL and REDIS_URL).
+   * @default {@link cloudBackendFromEnv} of this process's environment
+   */
+  readonly cloudBackend?: CloudBackend;
+  /**
+   * Serves `/stand-in/faults` on the cloud stand-in to the admin token, to cut one of its
+   * engines. Only with the `cloud-adapters` backend. @default false
+   */
+  readonly dependencyFaults?: boolean;
   /** Log level of the node processes, which log to this process's stdout. @default 'warn' */
   readonly nodeLogLevel?: string;
   readonly logger: Logger;
+}
+
+/** Program of the local stand-in of the cloud path. */
+export type CloudBackend = 'sqlite' | 'cloud-adapters';
+
+/**
+ * Returns `cloud-adapters` when the environment names OpenSearch and moto (as `bash .ci/run` and
+ * `. .run/env` do), so the stand-in crosses the real cloud code, and `sqlite` otherwise.
+ * HAPPY_CLOUD_BACKEND=sqlite or =cloud-adapters overrides it.
+ */
+export function cloudBackendFromEnv(env: NodeJS.ProcessEnv): CloudBackend {
+  const chosen = env.HAPPY_CLOUD_BACKEND;
+  if (chosen === 'sqlite' || chosen === 'cloud-adapters') return chosen;
+  return env.OPENSEARCH_URL && env.MOTO_URL ? 'cloud-adapters' : 'sqlite';
 }
 
 /** Options of {@link LocalTopology.restartCloud}. */
@@ -55,6 +80,8 @@ export interface LocalTopology {
   /** The local stand-in of the cloud path, or null when the primary is a deployed API. */
   readonly cloud: NodeProcess | null;
   readonly primaryUrl: string;
+  /** Program of the cloud stand-in; null when the primary is a deployed API. */
+  readonly cloudBackend: CloudBackend | null;
   readonly adminToken: AdminToken;
   readonly replicationToken: AdminToken;
   /**
@@ -73,7 +100,8 @@ const EDGE_NODE_ID = 'edge';
 
 /**
  * Starts the full local topology: a stand-in for the cloud path (the same handlers behind the
- * same adapter, responding with `"service": "cloud"`, on SQLite in its own folder), the edge service,
+ * same adapter, responding with `"service": "cloud"`, on the cloud adapters when OpenSearch and
+ * moto are configured and on SQLite in its own folder otherwise), the edge service,
  * and the health router in front of both. The nodes share the admin token, the token key and the
  * replication token, so a token issued by either is accepted by both.
  *
@@ -98,15 +126,21 @@ export async function startLocalTopology(options: LocalTopologyOptions): Promise
   const cloudPort = await freeLoopbackPort();
   const edgePort = await freeLoopbackPort();
   const upstreamUrl = options.primaryUrl ?? `http://127.0.0.1:${cloudPort}`;
+  const cloudBackend = options.cloudBackend ?? cloudBackendFromEnv(process.env);
   const startCloud = (token = replicationToken.value) =>
     startNodeProcess({
       ...common,
       service: 'cloud',
       nodeId: CLOUD_NODE_ID,
       port: cloudPort,
+      backend: cloudBackend,
       args: taskTypeArgs(options),
       // The stand-in is the top of the chain and pulls from no node, whatever the shell exports.
-      env: { HAPPY_REPLICATION_TOKEN: token, HAPPY_UPSTREAM_URL: '' },
+      env: {
+        HAPPY_REPLICATION_TOKEN: token,
+        HAPPY_UPSTREAM_URL: '',
+        HAPPY_DEPENDENCY_FAULTS: options.dependencyFaults ? 'on' : 'off',
+      },
     });
   const startEdge = () =>
     startNodeProcess({
@@ -147,6 +181,7 @@ export async function startLocalTopology(options: LocalTopologyOptions): Promise
       return cloud;
     },
     primaryUrl: options.primaryUrl ?? upstreamUrl,
+    cloudBackend: options.primaryUrl ? null : cloudBackend,
     adminToken,
     replicationToken,
     async restartCloud(restart: CloudRestartOptions = {}) {

@@ -10,7 +10,7 @@ import { memoryRecord, T0, versionAt } from '../contract/fixtures.js';
 import { CountingStore } from './support/counting-store.js';
 import { deleteKeys, testRedis, type TestRedis } from './support/redis.js';
 import { isMissing, REDIS, requireUrl, suiteTitle, uniqueName } from './support/services.js';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../../local-fallback/topology/tcp-proxy.js';
 import { eventually } from './support/wait.js';
 
 describe.skipIf(isMissing(REDIS))(suiteTitle('CachedMemoryStore', REDIS), () => {

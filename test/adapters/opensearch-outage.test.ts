@@ -15,7 +15,7 @@ import { DependencyUnavailableError } from '../../lambdas/core/errors.js';
 import { HealthService } from '../../lambdas/core/health.js';
 import { agent, memoryRecord, T0 } from '../contract/fixtures.js';
 import { isMissing, OPENSEARCH, requireUrl, suiteTitle, uniqueName } from './support/services.js';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../../local-fallback/topology/tcp-proxy.js';
 import { eventually, rejection } from './support/wait.js';
 
 // The adapters reach OpenSearch through a loopback proxy that resets, stalls or delays

@@ -14,7 +14,7 @@ import { DependencyUnavailableError } from '../../lambdas/core/errors.js';
 import { memoryRecord, T0 } from '../contract/fixtures.js';
 import { killByPidFile, runServiceScript } from './support/engines.js';
 import { isMissing, OPENSEARCH, suiteTitle } from './support/services.js';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../../local-fallback/topology/tcp-proxy.js';
 import { eventually, rejection } from './support/wait.js';
 
 // A dedicated OpenSearch, started with its own RUN_DIR, is killed by its pid and started again

@@ -23,7 +23,7 @@ import {
   suiteTitle,
   uniqueName,
 } from './support/services.js';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../../local-fallback/topology/tcp-proxy.js';
 import { rejection } from './support/wait.js';
 
 // Two breakers in one process stand for two Lambda instances that share a Redis.

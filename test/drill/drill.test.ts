@@ -58,10 +58,12 @@ describe.skipIf(locomoSkipReason() !== null)(
       expect(report.failover.detection_ms).toBeLessThan(1000);
     });
 
-    it('keeps recall during the outage equal to before', () => {
+    it('keeps recall during the outage at least as before', () => {
       expect(report.recall.questions).toBeGreaterThan(0);
-      expect(report.recall.during.at5).toBe(report.recall.before.at5);
-      expect(report.recall.during.at10).toBe(report.recall.before.at10);
+      // Equal when both paths search with SQLite FTS5. With the stand-in on OpenSearch, the two
+      // BM25 engines rank some questions differently, so the promise is that none gets worse.
+      expect(report.recall.during.at5).toBeGreaterThanOrEqual(report.recall.before.at5 ?? 1);
+      expect(report.recall.during.at10).toBeGreaterThanOrEqual(report.recall.before.at10 ?? 1);
       expect(report.recall.worse).toEqual([]);
     });
 
@@ -72,6 +74,36 @@ describe.skipIf(locomoSkipReason() !== null)(
       expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/);
       expect(new UndoJournal(dir).pending()).toEqual([]);
     });
+  },
+);
+
+const enginesMissing = !process.env.OPENSEARCH_URL || !process.env.MOTO_URL;
+
+describe.skipIf(enginesMissing)(
+  enginesMissing
+    ? 'OpenSearch outage drill needs OPENSEARCH_URL and MOTO_URL (start: scripts/services/all.sh start)'
+    : 'OpenSearch outage drill on the cloud adapters',
+  () => {
+    it('fails over when the stand-in loses OpenSearch', async () => {
+      const options = validateDrillOptions({
+        fault: 'opensearch',
+        agents: '2',
+        warmup: '3s',
+        outage: '4s',
+        recovery: '6s',
+        rate: '20',
+        report: reportDir(),
+      });
+
+      const report = await runDrill(options);
+
+      expect(report.aborted).toBe(false);
+      expect(report.errors).toEqual([]);
+      expect(report.writes.lost).toBe(0);
+      expect(report.phases.outage.safe_errors).toBe(0);
+      expect(report.phases.outage.served_by.edge).toBeGreaterThan(0);
+      expect(report.failover.detection_ms).toBeLessThan(1000);
+    }, 90_000);
   },
 );
 
@@ -86,16 +118,21 @@ describe('interrupted drill', () => {
       report: dir,
     });
     const controller = new AbortController();
+    let abortedAt = Number.NaN;
     const observer = {
       stage: (stage: string) => {
-        if (stage === 'outage') setTimeout(() => controller.abort(), 1000);
+        if (stage !== 'outage') return;
+        setTimeout(() => {
+          abortedAt = performance.now();
+          controller.abort();
+        }, 1000);
       },
     };
 
-    const started = performance.now();
     const report = await runDrill(options, { observer, signal: controller.signal });
 
-    expect(performance.now() - started).toBeLessThan(15_000);
+    // The outage phase would last 20 s; the drill must stop and clean up well before that.
+    expect(performance.now() - abortedAt).toBeLessThan(10_000);
     expect(report.aborted).toBe(true);
     expect(report.writes.checked).toBe(false);
     expect(report.phases.outage.requests).toBeGreaterThan(0);
@@ -123,11 +160,11 @@ describe('drill command', () => {
   it('rejects a dependency fault on the local target with exit status 2', async () => {
     const io = capture();
 
-    const code = await drillCommand({ fault: 'opensearch', rate: '0', report: reportDir() }, io);
+    const code = await drillCommand({ fault: 'lambda', rate: '0', report: reportDir() }, io);
 
     expect(code).toBe(2);
     expect(io.text()).toContain('Invalid drill options (2 problems)');
     expect(io.text()).toContain('--rate "0" is invalid');
-    expect(io.text()).toContain('--fault opensearch is not available on --target local');
+    expect(io.text()).toContain('--fault lambda is not available on --target local');
   });
 });

@@ -75,8 +75,8 @@ describe('drill options', () => {
   });
 
   it.each([
-    ['opensearch', 'local', /does not use the cloud adapters yet/],
-    ['lambda', 'local', /does not use the cloud adapters yet/],
+    ['opensearch', 'local', /runs on SQLite because OPENSEARCH_URL and MOTO_URL are not set/],
+    ['lambda', 'local', /not as Lambda functions/],
     ['primary-crash', 'aws', /can only kill a process it started/],
     ['s3', 'aws', /rehearse it with --target localstack/],
   ])('rejects --fault %s on --target %s', (fault, target, reason) => {
@@ -85,6 +85,17 @@ describe('drill options', () => {
 
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(reason);
+  });
+
+  it('accepts engine faults when the engines are configured', () => {
+    const engines = { OPENSEARCH_URL: 'http://127.0.0.1:1', MOTO_URL: 'http://127.0.0.1:2' };
+
+    expect(problemsOf({ fault: 'opensearch' }, engines)).toEqual([]);
+    expect(problemsOf({ fault: 's3' }, engines)).toEqual([]);
+    expect(problemsOf({ fault: 'elasticache' }, engines)).toEqual([
+      '--fault elasticache is not available on --target local: REDIS_URL is not set, so the ' +
+        'local stand-in runs without a cache; load .run/env',
+    ]);
   });
 
   it('rejects remote flags on the local target', () => {

@@ -11,7 +11,7 @@ import { DependencyUnavailableError } from '../../../lambdas/core/errors.js';
 import { storedFile } from '../../contract/file-store.contract.js';
 import { killByPidFile } from '../support/engines.js';
 import { uniqueName } from '../support/services.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../../../local-fallback/topology/tcp-proxy.js';
 import { eventually, rejection } from '../support/wait.js';
 import { motoS3Client, motoSqsClient, motoSuiteTitle, motoUrl, runMotoScript } from './support.js';
 
