@@ -28,7 +28,10 @@ export interface LocalTopologyOptions {
   readonly adminToken?: string;
   /** Replication token; read from or generated into `<home>/replication-token` when absent. */
   readonly replicationToken?: string;
-  /** Task types the edge leaves queued for the cloud. @default ['http'] */
+  /**
+   * Task types the edge leaves queued for the cloud. @default ['http'] with the SQLite stand-in,
+   * none with the stand-in on the cloud adapters, which cannot run `http`
+   */
   readonly cloudTaskTypes?: readonly string[];
   /** Changes per pulled page and per drained batch of the edge. @default 100 */
   readonly replicationBatch?: number;
@@ -127,6 +130,12 @@ export async function startLocalTopology(options: LocalTopologyOptions): Promise
   const edgePort = await freeLoopbackPort();
   const upstreamUrl = options.primaryUrl ?? `http://127.0.0.1:${cloudPort}`;
   const cloudBackend = options.cloudBackend ?? cloudBackendFromEnv(process.env);
+  // The Lambda composition has no `http` task type (its allow-list lives with the edge worker),
+  // so with that stand-in the edge runs every type itself rather than deferring `http`.
+  const taskOptions = {
+    ...options,
+    cloudTaskTypes: options.cloudTaskTypes ?? (cloudBackend === 'cloud-adapters' ? [] : undefined),
+  };
   const startCloud = (token = replicationToken.value) =>
     startNodeProcess({
       ...common,
@@ -134,7 +143,7 @@ export async function startLocalTopology(options: LocalTopologyOptions): Promise
       nodeId: CLOUD_NODE_ID,
       port: cloudPort,
       backend: cloudBackend,
-      args: taskTypeArgs(options),
+      args: taskTypeArgs(taskOptions),
       // The stand-in is the top of the chain and pulls from no node, whatever the shell exports.
       env: {
         HAPPY_REPLICATION_TOKEN: token,
@@ -148,7 +157,7 @@ export async function startLocalTopology(options: LocalTopologyOptions): Promise
       service: 'edge',
       nodeId: EDGE_NODE_ID,
       port: edgePort,
-      args: edgeArgs(upstreamUrl, options),
+      args: edgeArgs(upstreamUrl, taskOptions),
       env: { HAPPY_REPLICATION_TOKEN: replicationToken.value },
     });
 
