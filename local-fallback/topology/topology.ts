@@ -149,6 +149,9 @@ export async function startLocalTopology(options: LocalTopologyOptions): Promise
         HAPPY_REPLICATION_TOKEN: token,
         HAPPY_UPSTREAM_URL: '',
         HAPPY_DEPENDENCY_FAULTS: options.dependencyFaults ? 'on' : 'off',
+        // The AWS SDK warns at every start that its 2027 releases need Node 22. Lambda runs 22;
+        // the local stand-in runs on this machine's Node and the notice only clutters the log.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
     });
   const startEdge = () =>
