@@ -146,6 +146,20 @@ describe.skipIf(isMissing(OPENSEARCH))(suiteTitle('OpenSearch adapters', OPENSEA
       expect(result.status).toBe('pass');
     });
 
+    it('passes concurrent checks of several instances', async () => {
+      // Two instances of one node write the same probe document, as Lambda instances do.
+      const instances = [
+        new OpenSearchHealthProbe(gateway, 'shared'),
+        new OpenSearchHealthProbe(gateway, 'shared'),
+      ];
+
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, index) => instances[index % 2]!.check()),
+      );
+
+      expect(results.map((result) => result.status)).toEqual(Array(12).fill('pass'));
+    });
+
     it('fails when the health index rejects writes', async () => {
       const index = `${names.health}-000001`;
       await client.indices.putSettings({ index, body: { 'index.blocks.write': true } });
