@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, type CommanderError } from 'commander';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { formatMs } from './durations.js';
@@ -30,16 +30,28 @@ const FAULT_HELP = `faults:
   latency        the router delays requests to the primary by ${formatMs(LATENCY_FAULT_MS)}
   error-rate     the router fails ${ERROR_RATE * 100}% of requests to the primary with 503
   lambda         reserved concurrency 0 on every function of the stage (localstack, aws)
-  elasticache    ElastiCache TestFailover of the stage's replication group (localstack, aws)
-  opensearch, s3 error rules of LocalStack's chaos endpoint (localstack)
+  elasticache    local: the cloud stand-in's Redis connections are cut; localstack, aws:
+                 ElastiCache TestFailover of the stage's replication group
+  opensearch, s3 local: the cloud stand-in's OpenSearch or moto connections are cut (needs
+                 OPENSEARCH_URL and MOTO_URL); localstack: error rules of its chaos endpoint
 
 exit status: 0 every promise kept, 1 a promise broken, 2 invalid options or the drill could
 not run, 130 interrupted. Remote targets read HAPPY_ADMIN_TOKEN and HAPPY_REPLICATION_TOKEN.`;
+
+/**
+ * Ends the process after commander has printed help or a usage error. Commander would exit with
+ * 1 on an unknown option or a missing value, which here means a broken promise, so usage errors
+ * exit with 2 like every other invalid option.
+ */
+function exitOnUsageError(error: CommanderError): never {
+  process.exit(error.exitCode === 0 ? 0 : 2);
+}
 
 /** Builds the `drill` command: options, help text and the action that runs a drill. */
 export function createDrillCommand(io: CommandIo = process): Command {
   return new Command('drill')
     .description('Rehearse an outage on real agent traffic and report what users saw.')
+    .exitOverride(exitOnUsageError)
     .option('--target <name>', `where to drill: ${TARGETS.join(', ')}`, DEFAULTS.target)
     .option('--fault <name>', `what fails during the outage: ${FAULTS.join(', ')}`, DEFAULTS.fault)
     .option(
@@ -84,6 +96,7 @@ export function createDrillCommand(io: CommandIo = process): Command {
 export function createHappyProgram(io: CommandIo = process): Command {
   return new Command('happy')
     .description('Happy OS command-line tools.')
+    .exitOverride(exitOnUsageError)
     .addCommand(createDrillCommand(io));
 }
 

@@ -135,10 +135,30 @@ export class DrillRun {
     this.times = { ...this.times, faultAt };
     this.windows.outage.start = faultAt;
     (this.traffic as Traffic).setPhase('outage');
+    await this.checkPrimaryServing();
     this.active = await (this.driver as FaultDriver).inject();
     this.faultDescription = this.active.description;
     await this.wait(this.options.outageMs - (clock() - faultAt));
     this.windows.outage.end = clock();
+  }
+
+  /**
+   * Records an error when the router already sends traffic to the edge as the fault starts, for
+   * example after a false failover in the warm-up: the drill then cannot time this fault.
+   */
+  private async checkPrimaryServing(): Promise<void> {
+    const { http, target } = this.parts;
+    const status = await http.send(target.apiUrl, 'GET', '/router/status', {
+      token: target.adminToken,
+    });
+    const active: unknown = status.json?.active;
+    if (status.status === 200 && active !== 'primary') {
+      this.errors.push(
+        `The router was sending traffic to the ${String(active)} target when the fault started, ` +
+          'so detection and recovery times do not measure this fault; see /router/events in ' +
+          'the log for the earlier flip.',
+      );
+    }
   }
 
   /** Clears the fault, notes when the primary's own health check passes, and keeps sending. */

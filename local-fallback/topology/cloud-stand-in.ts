@@ -154,29 +154,36 @@ async function composeStandIn(
   );
 }
 
-/** Serves `/stand-in/faults` ahead of the API routes, which never use that path. */
+/**
+ * Serves `/stand-in/faults` ahead of the API routes, which never use that path. Both request
+ * events are wrapped: a client that sends `Expect: 100-continue` (curl does for large bodies)
+ * arrives through `checkContinue` instead of `request`.
+ */
 function routeFaultRequests(
   server: ReturnType<typeof createEdgeServer>,
   faults: DependencyFaultSwitch,
   adminToken: string,
   logger: Logger,
 ): void {
-  const [api] = server.listeners('request') as ((
-    req: IncomingMessage,
-    res: ServerResponse,
-  ) => void)[];
-  if (!api) throw new Error('The stand-in server has no request listener to wrap.');
-  server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.url?.startsWith(FAULTS_PATH)) {
+  for (const event of ['request', 'checkContinue'] as const) {
+    const [api] = server.listeners(event) as ((
+      req: IncomingMessage,
+      res: ServerResponse,
+    ) => void)[];
+    if (!api) continue;
+    server.removeAllListeners(event);
+    server.on(event, (req: IncomingMessage, res: ServerResponse) => {
+      if (!req.url?.startsWith(FAULTS_PATH)) {
+        api(req, res);
+        return;
+      }
+      if (event === 'checkContinue') res.writeContinue();
       handleFaultRequest(req, res, faults, adminToken).catch((error: unknown) => {
         logger.error({ err: error, url: req.url }, 'Dependency fault request failed.');
         if (!res.headersSent) res.writeHead(500).end();
       });
-      return;
-    }
-    api(req, res);
-  });
+    });
+  }
 }
 
 main().catch((error: unknown) => {

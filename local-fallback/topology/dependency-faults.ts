@@ -4,6 +4,9 @@ import { isAuthorized } from '../router/admin.js';
 import { sendJson, sendProblem } from '../router/problem.js';
 import { startTcpProxy, type ProxyMode, type TcpProxy } from './tcp-proxy.js';
 
+/** Largest accepted fault request body; a valid one is under 100 bytes. */
+const MAX_BODY_BYTES = 4096;
+
 /** Path of the dependency fault endpoints of the cloud stand-in. */
 export const FAULTS_PATH = '/stand-in/faults';
 
@@ -138,7 +141,23 @@ async function addFault(
   faults: DependencyFaultSwitch,
 ): Promise<void> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      sendProblem(res, {
+        status: 413,
+        code: 'invalid_request',
+        title: 'Body too large',
+        detail: `A fault request is at most ${MAX_BODY_BYTES} bytes.`,
+        hint: 'Send only "dependency", "mode" and "latency_ms".',
+        service: 'cloud',
+      });
+      req.resume();
+      return;
+    }
+    chunks.push(chunk as Buffer);
+  }
   let body: unknown;
   try {
     body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
