@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A running HAProxy in front of the same two targets as the router. */
 export interface HaproxyProcess {
@@ -100,4 +101,19 @@ export async function startHaproxy(
       }
     },
   };
+}
+
+/**
+ * Resolves once HAProxy shows the primary `UP`, polling every 50 ms.
+ *
+ * @throws {Error} when the primary is not UP within 10 s.
+ */
+export async function waitForHaproxyUp(haproxy: HaproxyProcess): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  while (!(await haproxy.serverStatus('cloud')).startsWith('UP')) {
+    if (performance.now() > deadline) {
+      throw new Error('HAProxy did not mark the primary UP within 10 s');
+    }
+    await sleep(50);
+  }
 }

@@ -13,6 +13,23 @@ export interface LoadStats {
   readonly p99Ms: number;
 }
 
+/** The request every load loop sends: a GET of `path` with `headers`. */
+export interface LoadRequest {
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Options of {@link measureLoad}. */
+export interface LoadOptions {
+  readonly concurrency: number;
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  /** @default a GET of `/bench` without headers */
+  readonly request?: LoadRequest;
+}
+
+const DEFAULT_REQUEST: LoadRequest = { path: '/bench', headers: {} };
+
 /** One request of a failover run. */
 export interface Sample {
   readonly startedAt: number;
@@ -33,11 +50,9 @@ function percentile(sorted: Float64Array, fraction: number): number {
  * Sends GET requests from `concurrency` loops over keep-alive connections for `warmupMs` and
  * then `durationMs`, and measures the second part only.
  */
-export async function measureLoad(
-  url: string,
-  options: { concurrency: number; durationMs: number; warmupMs: number },
-): Promise<LoadStats> {
+export async function measureLoad(url: string, options: LoadOptions): Promise<LoadStats> {
   const pool = new Pool(url, { connections: options.concurrency });
+  const { path, headers } = options.request ?? DEFAULT_REQUEST;
   const latencies: number[] = [];
   let errors = 0;
   let warmupRequests = 0;
@@ -50,7 +65,7 @@ export async function measureLoad(
       const began = performance.now();
       let ok: boolean;
       try {
-        const response = await pool.request({ method: 'GET', path: '/bench' });
+        const response = await pool.request({ method: 'GET', path, headers });
         await response.body.dump();
         ok = response.statusCode === 200;
       } catch {

@@ -90,7 +90,9 @@ export class FailoverController {
 
     const failure = outcome.failure;
     if (failure === undefined) {
-      delete this.#firstLiveFailureAt[target.role];
+      // Assigned rather than deleted: a delete on every success can turn the object into a
+      // slow dictionary.
+      this.#firstLiveFailureAt[target.role] = undefined;
       return;
     }
     this.#firstLiveFailureAt[target.role] ??= Date.now();

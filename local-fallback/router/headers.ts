@@ -74,7 +74,9 @@ export function buildUpstreamHeaders(
 ): Record<string, string | string[]> {
   const listed = connectionTokens(incoming);
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  // for...in allocates no array of entries, unlike Object.entries, on every proxied request.
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value !== undefined && !isDropped(name, listed, REQUEST_ONLY_DROPPED)) {
       headers[name] = value;
     }
@@ -101,9 +103,11 @@ export function buildUpstreamHeaders(
 export function buildDownstreamHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHeaders {
   const listed = connectionTokens(upstream);
   const headers: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(upstream)) {
-    if (value !== undefined && !isDropped(name.toLowerCase(), listed)) {
-      headers[name.toLowerCase()] = value;
+  for (const name in upstream) {
+    const value = upstream[name];
+    const lowerName = name.toLowerCase();
+    if (value !== undefined && !isDropped(lowerName, listed)) {
+      headers[lowerName] = value;
     }
   }
   return headers;

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { CircuitState } from 'cockatiel';
 
 import type { ExchangeOutcome } from './exchange.js';
-import type { TargetRole } from './types.js';
+import { TARGET_ROLES, type TargetRole } from './types.js';
 
 /** Content type of the Prometheus text format served on `GET /metrics`. */
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -24,11 +24,21 @@ const RECOVERY_BUCKETS = [1, 2, 3, 4, 5, 7.5, 10, 30, 60, 300];
 export class RouterMetrics {
   readonly registry = new Registry();
 
+  // Exchanges per role and outcome label since the last read of `requests`. In prom-client 15,
+  // Counter.inc validates and hashes its labels on every call, and so do the children that
+  // labels() returns. So each request adds 1 here, and `collect` moves the sums into the
+  // counter whenever it is read.
+  readonly #pendingRequests: Record<TargetRole, Map<string, number>> = {
+    primary: new Map(),
+    secondary: new Map(),
+  };
+
   readonly requests = new Counter({
     name: 'happy_router_requests_total',
     help: 'Requests sent to a target, by target role and outcome.',
     labelNames: ['target', 'outcome'] as const,
     registers: [this.registry],
+    collect: () => this.#flushRequests(),
   });
 
   readonly latency = new Histogram({
@@ -119,9 +129,21 @@ export class RouterMetrics {
 
   /** Counts one exchange with a target and its duration. */
   recordExchange(role: TargetRole, outcome: ExchangeOutcome, seconds: number): void {
-    this.requests.inc({ target: role, outcome: outcomeLabel(outcome) });
+    const pending = this.#pendingRequests[role];
+    const label = outcomeLabel(outcome);
+    pending.set(label, (pending.get(label) ?? 0) + 1);
     if (outcome.kind === 'forwarded' || outcome.kind === 'held') {
       this.latency.observe({ target: role }, seconds);
+    }
+  }
+
+  #flushRequests(): void {
+    for (const role of TARGET_ROLES) {
+      const pending = this.#pendingRequests[role];
+      for (const [outcome, count] of pending) {
+        this.requests.inc({ target: role, outcome }, count);
+      }
+      pending.clear();
     }
   }
 }

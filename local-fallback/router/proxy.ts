@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 import { CircuitState, isBrokenCircuitError, isIsolatedCircuitError } from 'cockatiel';
 
@@ -111,7 +111,7 @@ function tryTarget(
     clientAbort: prepared.clientAbort,
     holdFailures: prepared.retryable && !position.last,
   };
-  const sink = clientSink(res, target.label, position.retried, prepared.requestId);
+  const sink = new ClientResponseSink(res, target.label, position.retried, prepared.requestId);
   return attemptWithBreaker(context, target, request, sink, position.last);
 }
 
@@ -224,25 +224,40 @@ function failureOf(outcome: ExchangeOutcome): TargetFailure {
   return { kind: 'other', message: `unexpected outcome ${outcome.kind}` };
 }
 
-function clientSink(
-  res: ServerResponse,
-  label: string,
-  retried: boolean,
-  requestId: string,
-): ResponseSink {
-  return {
-    head(status, upstream) {
-      const headers = buildDownstreamHeaders(upstream);
-      headers[SERVED_BY_HEADER] = label;
-      headers[REQUEST_ID_HEADER] = requestId;
-      if (retried) {
-        headers[FAILOVER_HEADER] = 'retried';
-      }
-      res.writeHead(status, headers);
-    },
-    write: (chunk) => res.write(chunk),
-    onceDrain: (callback) => res.once('drain', callback),
-    end: () => res.end(),
-    destroy: (error) => res.destroy(error),
-  };
+// A class rather than an object of arrow functions, because one is made for every proxied
+// request. Under tsx, esbuild's keepNames sets the name of each such arrow function with
+// Object.defineProperty, which took about 3 µs per request in a microbenchmark on Node 20.
+class ClientResponseSink implements ResponseSink {
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly label: string,
+    private readonly retried: boolean,
+    private readonly requestId: string,
+  ) {}
+
+  head(status: number, upstream: IncomingHttpHeaders): void {
+    const headers = buildDownstreamHeaders(upstream);
+    headers[SERVED_BY_HEADER] = this.label;
+    headers[REQUEST_ID_HEADER] = this.requestId;
+    if (this.retried) {
+      headers[FAILOVER_HEADER] = 'retried';
+    }
+    this.res.writeHead(status, headers);
+  }
+
+  write(chunk: Buffer): boolean {
+    return this.res.write(chunk);
+  }
+
+  onceDrain(callback: () => void): void {
+    this.res.once('drain', callback);
+  }
+
+  end(): void {
+    this.res.end();
+  }
+
+  destroy(error: Error): void {
+    this.res.destroy(error);
+  }
 }

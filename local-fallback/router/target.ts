@@ -13,7 +13,7 @@ import {
   isFailedOutcome,
   statusFailure,
 } from './exchange.js';
-import type { FaultInjector } from './faults.js';
+import type { FaultDecision, FaultInjector } from './faults.js';
 import { HealthTracker } from './health.js';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
 import type { TargetRole } from './types.js';
@@ -77,27 +77,26 @@ export class Target {
    * Sends one request to the target, after applying the active faults, without the circuit
    * breaker. Never rejects.
    */
-  async attempt(request: AttemptRequest, sink: ResponseSink): Promise<ExchangeOutcome> {
+  attempt(request: AttemptRequest, sink: ResponseSink): Promise<ExchangeOutcome> {
     const decision = this.#faults.decide(this.role);
-    const headersTimeoutMs = this.config.headersTimeoutMs;
-    const full = {
-      ...request,
+    // Fields are listed one by one because, on Node 20, a spread copy with fields added took
+    // 2 to 7 µs per call in a microbenchmark, against 0.1 µs for this literal.
+    const full: ExchangeRequest = {
+      method: request.method,
       path: this.path(request.path),
-      headersTimeoutMs,
+      headers: request.headers,
+      body: request.body,
+      clientAbort: request.clientAbort,
+      holdFailures: request.holdFailures,
+      headersTimeoutMs: this.config.headersTimeoutMs,
       bodyTimeoutMs: this.config.bodyTimeoutMs,
     };
-    switch (decision.kind) {
-      case 'none':
-        return exchange(this.pool, full, sink);
-      case 'refuse':
-        return refusedOutcome(decision.faultId);
-      case 'hang':
-        return hangOutcome(request.clientAbort.signal, headersTimeoutMs);
-      case 'error':
-        return this.#faultResponse(request, sink, decision.faultId, decision.status);
-      case 'delay':
-        return this.#delayed(full, sink, decision.ms);
+    // Without a fault, this returns the exchange promise itself, so no async wrapper adds a
+    // promise of its own.
+    if (decision.kind === 'none') {
+      return exchange(this.pool, full, sink);
     }
+    return this.#attemptWithFault(decision, full, sink);
   }
 
   /** Stops the health check connection and the pool; requests in flight are aborted. */
@@ -113,6 +112,23 @@ export class Target {
   /** Fault injector shared by all targets. */
   get faults(): FaultInjector {
     return this.#faults;
+  }
+
+  async #attemptWithFault(
+    decision: Exclude<FaultDecision, { kind: 'none' }>,
+    request: ExchangeRequest,
+    sink: ResponseSink,
+  ): Promise<ExchangeOutcome> {
+    switch (decision.kind) {
+      case 'refuse':
+        return refusedOutcome(decision.faultId);
+      case 'hang':
+        return hangOutcome(request.clientAbort.signal, request.headersTimeoutMs);
+      case 'error':
+        return this.#faultResponse(request, sink, decision.faultId, decision.status);
+      case 'delay':
+        return this.#delayed(request, sink, decision.ms);
+    }
   }
 
   async #delayed(
