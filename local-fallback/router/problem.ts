@@ -12,6 +12,7 @@ export type ProblemCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'upgrade_not_supported'
+  | 'payload_too_large'
   | 'internal_error';
 
 /** RFC 9457 problem details with the project's stable `code`. */
@@ -36,6 +37,7 @@ const HINTS: Record<ProblemCode, string> = {
   not_found: 'Check the path; GET /router/status lists the admin resources.',
   method_not_allowed: 'Use a method from the Allow header.',
   upgrade_not_supported: 'Connect to the target directly for WebSocket traffic.',
+  payload_too_large: 'Send a smaller body.',
   internal_error: 'Retry later; report the request id if it keeps failing.',
 };
 

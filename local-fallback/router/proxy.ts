@@ -14,6 +14,7 @@ import {
 } from './headers.js';
 import { type FailedAttempt, sendAllTargetsDown, sendOutcomeUnknown } from './proxy-problems.js';
 import { type RequestBody, readRequestBody } from './request-body.js';
+import { sendProblem } from './problem.js';
 import type { AttemptRequest, Target } from './target.js';
 import { type TargetFailure, type TargetRole, otherRole } from './types.js';
 
@@ -60,6 +61,9 @@ export async function proxyRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  if (rejectOversizedBody(req, res)) {
+    return;
+  }
   const prepared = await prepare(context, req, res);
   const active = context.activeRole();
   const order = [context.targets[active], context.targets[otherRole(active)]];
@@ -138,6 +142,40 @@ async function prepare(
   });
   headers[REQUEST_ID_HEADER] = requestId;
   return { requestId, headers, body, retryable, clientAbort };
+}
+
+/**
+ * Largest request body the router forwards: API Gateway's payload limit, which both targets
+ * apply. A target rejects a larger body with 413 and may close the connection while the router
+ * is still sending it, which would look like a failed target and flip traffic.
+ */
+export const MAX_FORWARDED_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Answers 413 to a request whose Content-Length exceeds {@link MAX_FORWARDED_BODY_BYTES}, before
+ * any target sees it, and returns true when it did.
+ *
+ * NOTE: a chunked body without Content-Length is not counted here; a target that cuts it off
+ * still counts as a failed target.
+ */
+function rejectOversizedBody(req: IncomingMessage, res: ServerResponse): boolean {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (!(declared > MAX_FORWARDED_BODY_BYTES)) {
+    return false;
+  }
+  sendProblem(
+    res,
+    {
+      status: 413,
+      code: 'payload_too_large',
+      title: 'Payload too large',
+      detail: `The body has ${declared} bytes; at most ${MAX_FORWARDED_BODY_BYTES} are accepted.`,
+      hint: 'Send a smaller body; store large content as files of at most the file size limit.',
+    },
+    { connection: 'close' },
+  );
+  req.resume();
+  return true;
 }
 
 // A client that treats the router as a forward proxy sends an absolute URL (RFC 9112 section

@@ -47,6 +47,17 @@ describe('router proxying', { timeout: 60_000 }, () => {
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('rejects a body over 10 MiB before any target', async () => {
+    const body = Buffer.alloc(11 * 1024 * 1024, 'x');
+
+    const response = await request(`${url}/echo`, { method: 'POST', body });
+    const problem = (await response.body.json()) as Record<string, unknown>;
+
+    expect(response.statusCode).toBe(413);
+    expect(problem).toMatchObject({ code: 'payload_too_large', service: 'router' });
+    expect(router.status().active).toBe('primary');
+  });
+
   it('drops a header named in Connection', async () => {
     const body = await new Promise<Echo>((resolve, reject) => {
       const req = httpRequest(
