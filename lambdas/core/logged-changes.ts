@@ -1,5 +1,5 @@
 import type { Change, ChangeKind, LoggedChange } from '../ports/index.js';
-import { originOfVersion } from './replication-changes.js';
+import { entityOfChange, originOfVersion, versionOfChange } from './replication-changes.js';
 
 /** An entity a change log keys its entries by. */
 export interface LoggedEntity {
@@ -16,35 +16,11 @@ export function toLoggedChange(change: Change): LoggedChange {
 }
 
 /** Returns the version of the entity state a logged change carries. */
-export function versionOfLogged(change: LoggedChange): string {
-  switch (change.kind) {
-    case 'agent':
-      return change.agent.version;
-    case 'memory':
-      return change.record.version;
-    case 'document':
-      return change.document.version;
-    case 'task':
-      return change.task.version;
-    case 'file':
-      return change.file.version;
-  }
-}
+export const versionOfLogged = versionOfChange;
 
 /** Returns the entity a logged change is about. */
 export function entityOfLogged(change: LoggedChange): LoggedEntity {
-  switch (change.kind) {
-    case 'agent':
-      return { kind: 'agent', agentId: change.agent.agentId, id: change.agent.agentId };
-    case 'memory':
-      return { kind: 'memory', agentId: change.record.agentId, id: change.record.id };
-    case 'document':
-      return { kind: 'document', agentId: change.document.agentId, id: change.document.id };
-    case 'task':
-      return { kind: 'task', agentId: change.task.agentId, id: change.task.id };
-    case 'file':
-      return { kind: 'file', agentId: change.file.agentId, id: change.file.name };
-  }
+  return { kind: change.kind, ...entityOfChange(change) };
 }
 
 /** Returns the node that wrote the version a logged change carries. */
@@ -52,7 +28,7 @@ export function originOfLogged(change: LoggedChange): string {
   return originOfVersion(versionOfLogged(change));
 }
 
-/** Returns the file content bytes a logged change stands for: the size of a live file, else 0. */
+/** Returns the file content bytes of a logged change: the size of a live file, else 0. */
 export function contentBytesOfLogged(change: LoggedChange): number {
   return change.kind === 'file' && !change.file.deleted ? change.file.size : 0;
 }

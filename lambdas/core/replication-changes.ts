@@ -1,7 +1,7 @@
-import type { Change } from '../ports/index.js';
+import type { LoggedChange } from '../ports/index.js';
 
-/** Returns the version of the entity state a change carries. */
-export function versionOfChange(change: Change): string {
+/** Returns the version of the entity state a change carries, with or without file content. */
+export function versionOfChange(change: LoggedChange): string {
   switch (change.kind) {
     case 'agent':
       return change.agent.version;
@@ -17,7 +17,7 @@ export function versionOfChange(change: Change): string {
 }
 
 /** Returns the agent and the id (or file name) of the entity a change is about. */
-export function entityOfChange(change: Change): { agentId: string; id: string } {
+export function entityOfChange(change: LoggedChange): { agentId: string; id: string } {
   switch (change.kind) {
     case 'agent':
       return { agentId: change.agent.agentId, id: change.agent.agentId };
