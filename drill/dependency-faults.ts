@@ -15,7 +15,7 @@ import type { DrillHttp } from './http.js';
 import type { UndoJournal } from './journal.js';
 import { staticUnavailability, type DependencyName } from './options.js';
 
-/** What {@link LocalDependencyFaults} needs of the local topology. */
+/** Settings of {@link LocalDependencyFaults}: addresses and token of the local topology. */
 export interface LocalDependencyFaultsOptions {
   /** URL of the cloud stand-in itself, not the router. */
   readonly standInUrl: string;

@@ -20,11 +20,11 @@ export interface Turn {
   readonly metadata: Metadata;
 }
 
-/** One search of the workload, with the turns that answer it. */
+/** One search of the workload, with its evidence turns. */
 export interface Question {
   /** Position in the workload's question list, stable across phases. */
   readonly index: number;
-  /** The agent that asks: the speaker who wrote most of the evidence. */
+  /** The agent that searches: the speaker who wrote most of the evidence. */
   readonly agentId: string;
   readonly userId: string;
   readonly text: string;
@@ -46,7 +46,7 @@ export interface WorkloadStats {
   readonly skipped: Readonly<Record<string, number>>;
 }
 
-/** What the drill sends: agents, their writes in order, and the searches with their answers. */
+/** Requests of a drill: agents, their writes in order, and the searches with their evidence. */
 export interface Workload {
   readonly kind: 'locomo' | 'synthetic';
   /** The file or folder read, or a description of the synthetic generator. */

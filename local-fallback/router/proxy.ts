@@ -152,7 +152,7 @@ async function prepare(
 export const MAX_FORWARDED_BODY_BYTES = 10 * 1024 * 1024;
 
 /**
- * Answers 413 to a request whose Content-Length exceeds {@link MAX_FORWARDED_BODY_BYTES}, before
+ * Returns 413 to a request whose Content-Length exceeds {@link MAX_FORWARDED_BODY_BYTES}, before
  * any target sees it, and returns true when it did.
  *
  * NOTE: a chunked body without Content-Length is not counted here; a target that cuts it off

@@ -38,8 +38,8 @@ export class OpenSearchHealthProbe implements HealthProbe {
     try {
       const readBack = await this.writeAndRead(stamp);
       const latencyMs = performance.now() - started;
-      // Another instance of the same node may have written its own stamp between this write
-      // and the read, as Route 53 checkers in several regions do; any stamp proves the read.
+      // Another instance of the same node, such as one serving another Route 53 region, may
+      // write its own stamp between this write and the read. Any stamp proves the read works.
       if (typeof readBack !== 'string') {
         return {
           name: this.name,

@@ -95,8 +95,8 @@ export async function startTestTopology(
     port: await freeLoopbackPort(),
     logger: pino({ level: 'silent' }),
     // These tests drive hundreds of changes through the replication protocol. The stand-in on
-    // the cloud adapters applies each one with several OpenSearch round trips, too slow for their
-    // deadlines; the adapter stand-in is covered by the topology and drill tests.
+    // the cloud adapters applies each one with several OpenSearch round trips, which is too slow
+    // for their deadlines. The topology and drill tests cover that stand-in.
     cloudBackend: 'sqlite',
     ...options,
   });
