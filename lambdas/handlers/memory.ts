@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { MemoryInput } from '../core/memory.js';
 import type { Agent } from '../ports/index.js';
 import { requireAgent } from './http/auth.js';

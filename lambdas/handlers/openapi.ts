@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { applyBodySchema, changesQuerySchema } from './replication-wire.js';
 import { ROUTES, routeKeyOf } from './routes.js';
 import {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_FEED_LIMIT } from '../core/replication.js';
 import { AGENT_ID_PATTERN, RECORD_ID_PATTERN } from '../core/ids.js';
 import { TASK_TYPE_PATTERN } from '../core/task-types.js';

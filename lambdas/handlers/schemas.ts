@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fileNameProblem, MAX_FILE_NAME_LENGTH } from '../core/file-names.js';
 import { AGENT_ID_PATTERN, RECORD_ID_PATTERN, RESERVED_AGENT_IDS } from '../core/ids.js';
 import { TASK_TYPE_PATTERN } from '../core/task-types.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TaskMessage } from '../../ports/index.js';
 
 /** Maximum `DelaySeconds` of a new SQS message: 15 minutes. */

@@ -1,5 +1,5 @@
 import { parse } from '@aws-lambda-powertools/parser';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   PayloadTooLargeError,
   RequestValidationError,
