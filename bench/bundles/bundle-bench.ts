@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/bundles/bundle-bench.ts [--runs 9]
  *
- * Bundles are built with the esbuild settings the CDK stacks use (`bundlingOptions()` in
+ * Bundles are built as the CDK stacks build them (`buildFunctionBundles` in
  * lib/constructs/bundling.ts). They are built once more with the AWS SDK treated the other way,
  * bundled when the stacks leave it out and left out when they bundle it, to show what that
  * choice costs.
@@ -16,21 +16,23 @@
  * a Lambda cold start.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Metafile } from 'esbuild';
-import { bundlingOptions } from '../../lib/constructs/bundling.js';
+import type { Metafile } from 'esbuild';
+import {
+  BUNDLE_FILE,
+  buildFunctionBundles,
+  EXTERNAL_MODULES,
+} from '../../lib/constructs/bundling.js';
 import {
   allFunctionNames,
-  entryPath,
   environmentOf,
   PROJECT_ROOT,
   type EntryEnvironmentValues,
   type FunctionName,
 } from '../../lib/lambda-entries.js';
-import { deployedEsbuildOptions } from './esbuild-options.js';
 
 const SIZE_TARGET_BYTES = 500 * 1024;
 const LOAD_TARGET_MS = 200;
@@ -72,25 +74,23 @@ interface BundleResult {
   readonly error?: string;
 }
 
-async function bundle(name: FunctionName, variant: Variant, runs: number): Promise<BundleResult> {
-  const outfile = join(OUT_DIR, variant.label, name, 'index.mjs');
-  mkdirSync(join(outfile, '..'), { recursive: true });
-  const result = await build({
-    ...deployedEsbuildOptions(variant.external),
-    metafile: true,
-    entryPoints: [entryPath(name)],
-    outfile,
+/** Builds every function's bundle the given way, then imports each `runs` times. */
+function measureVariant(variant: Variant, outDir: string, runs: number): BundleResult[] {
+  const names = allFunctionNames();
+  const { folders, metafile } = buildFunctionBundles(names, outDir, variant.external);
+  return names.map((name) => {
+    const outfile = join(folders.get(name) ?? '', BUNDLE_FILE);
+    const bytes = statSync(outfile).size;
+    const mapBytes = statSync(`${outfile}.map`).size;
+    const parts = partsOf(metafile, outfile);
+    const loadMs: number[] = [];
+    for (let run = 0; run < runs; run += 1) {
+      const load = importTime(name, outfile);
+      if (typeof load === 'string') return { name, bytes, mapBytes, loadMs, parts, error: load };
+      loadMs.push(load);
+    }
+    return { name, bytes, mapBytes, loadMs, parts };
   });
-  const bytes = statSync(outfile).size;
-  const mapBytes = statSync(`${outfile}.map`).size;
-  const parts = partsOf(result.metafile as Metafile);
-  const loadMs: number[] = [];
-  for (let run = 0; run < runs; run += 1) {
-    const load = importTime(name, outfile);
-    if (typeof load === 'string') return { name, bytes, mapBytes, loadMs, parts, error: load };
-    loadMs.push(load);
-  }
-  return { name, bytes, mapBytes, loadMs, parts };
 }
 
 /** Imports a bundle in a new Node process; returns the time in ms, or the error output. */
@@ -118,9 +118,9 @@ function importTime(name: FunctionName, outfile: string): number | string {
   return Number(child.stdout.trim());
 }
 
-/** Sums the bytes each package, or each project folder, adds to the bundle. */
-function partsOf(metafile: Metafile): [string, number][] {
-  const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith('.mjs'));
+/** Sums the bytes each package, or each project folder, adds to one bundle. */
+function partsOf(metafile: Metafile, outfile: string): [string, number][] {
+  const output = Object.entries(metafile.outputs).find(([path]) => resolve(path) === outfile);
   const parts = new Map<string, number>();
   for (const [path, { bytesInOutput }] of Object.entries(output?.[1].inputs ?? {})) {
     const key = partName(path);
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
   const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 9;
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs expects a positive integer.');
 
-  const deployed = bundlingOptions().externalModules ?? [];
+  const deployed = EXTERNAL_MODULES;
   const sdkExternal = deployed.includes('@aws-sdk/*');
   const variants: Variant[] = [
     {
@@ -246,13 +246,9 @@ async function main(): Promise<void> {
     },
   ];
   rmSync(OUT_DIR, { recursive: true, force: true });
-  const results: BundleResult[][] = [];
-  for (const [i, variant] of variants.entries()) {
-    const slug = { ...variant, label: `variant-${i}` };
-    const measured: BundleResult[] = [];
-    for (const name of allFunctionNames()) measured.push(await bundle(name, slug, runs));
-    results.push(measured);
-  }
+  const results = variants.map((variant, i) =>
+    measureVariant(variant, join(OUT_DIR, `variant-${i}`), runs),
+  );
   const text = report(variants, results, runs);
   writeFileSync(RESULTS_FILE, `${text}${keptFindings()}`);
   console.log(text);

@@ -1,6 +1,10 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { PROJECT_ROOT } from '../lambda-entries.js';
+import { Stack, Stage } from 'aws-cdk-lib';
+import { Code } from 'aws-cdk-lib/aws-lambda';
+import { buildSync, type BuildOptions, type BuildResult } from 'esbuild';
+import type { IConstruct } from 'constructs';
+import { allFunctionNames, entryPath, PROJECT_ROOT, type FunctionName } from '../lambda-entries.js';
 
 /**
  * esbuild runs on this Node target. It matches the Lambda runtime the stacks use (nodejs22.x).
@@ -15,9 +19,6 @@ export const BUNDLE_TARGET = 'node22';
  * (bench/bundles/RESULTS.md measures both).
  */
 export const EXTERNAL_MODULES: string[] = [];
-
-/** Package fields esbuild reads, in order: the ES module build first, then CommonJS. */
-export const MAIN_FIELDS = ['module', 'main'];
 
 /**
  * ESM output runs CommonJS dependencies that call `require`; this banner gives them one.
@@ -39,26 +40,94 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   zod: join(PROJECT_ROOT, 'lib', 'bundle-shims', 'zod.ts'),
 };
 
+/** File name of each bundle in its folder. */
+export const BUNDLE_FILE = 'index.mjs';
+
+/** Handler setting of every bundled function: `handler` exported by {@link BUNDLE_FILE}. */
+export const BUNDLE_HANDLER = 'index.handler';
+
 /**
- * Bundling of every function with the local esbuild from node_modules, never Docker: minified
- * ES modules with a source map file beside the bundle. The map has no sources content, so it
- * stays small and stack traces still point into the TypeScript files.
+ * The esbuild settings of every function: minified ES modules for nodejs22.x, with a source map
+ * file beside each bundle. The map has no sources content, so it stays small and stack traces
+ * still point into the TypeScript files. `external` replaces {@link EXTERNAL_MODULES}, for the
+ * benchmark that compares the two ways of shipping the AWS SDK.
  */
-export function bundlingOptions(): BundlingOptions {
+export function esbuildOptions(external: string[] = EXTERNAL_MODULES): BuildOptions {
   return {
-    forceDockerBundling: false,
-    format: OutputFormat.ESM,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
     target: BUNDLE_TARGET,
     minify: true,
-    sourceMap: true,
-    sourceMapMode: SourceMapMode.DEFAULT,
+    sourcemap: 'external',
     sourcesContent: false,
-    mainFields: MAIN_FIELDS,
-    externalModules: EXTERNAL_MODULES,
-    banner: ESM_REQUIRE_BANNER,
-    // NodejsFunction has no `alias` option; it passes each entry of the list as `--alias:`.
-    esbuildArgs: {
-      '--alias': Object.entries(BUNDLE_ALIASES).map(([name, path]) => `${name}=${path}`),
-    },
+    mainFields: ['module', 'main'],
+    external,
+    banner: { js: ESM_REQUIRE_BANNER },
+    alias: { ...BUNDLE_ALIASES },
+    logLevel: 'warning',
   };
+}
+
+/** Result of {@link buildFunctionBundles}: where each bundle is, and esbuild's metafile. */
+export interface FunctionBundlesBuild {
+  /** Folder of each function's bundle, holding `index.mjs` and `index.mjs.map`. */
+  readonly folders: ReadonlyMap<FunctionName, string>;
+  readonly metafile: NonNullable<BuildResult['metafile']>;
+}
+
+/**
+ * Bundles the entry modules of the named functions in one run of the esbuild of node_modules,
+ * never Docker, into `<outDir>/<name>/index.mjs`. The modules the functions share are parsed
+ * once, and each bundle still holds only the code its own entry reaches. `outDir` is emptied
+ * first.
+ *
+ * @throws {Error} esbuild's own error when a module does not build.
+ */
+export function buildFunctionBundles(
+  names: readonly FunctionName[],
+  outDir: string,
+  external: string[] = EXTERNAL_MODULES,
+): FunctionBundlesBuild {
+  rmSync(outDir, { recursive: true, force: true });
+  const result = buildSync({
+    ...esbuildOptions(external),
+    entryPoints: Object.fromEntries(names.map((name) => [name, entryPath(name)])),
+    entryNames: '[name]/index',
+    outExtension: { '.js': '.mjs' },
+    outdir: outDir,
+    metafile: true,
+  });
+  return {
+    folders: new Map(names.map((name) => [name, join(outDir, name)])),
+    metafile: result.metafile,
+  };
+}
+
+const bundlesByStage = new WeakMap<Stage, FunctionBundlesBuild>();
+
+/**
+ * Returns the code of a function: its bundle. The first call builds the bundles of every
+ * function of the app into `bundling-functions/` of the cloud assembly folder, and later calls
+ * reuse them.
+ * A stack that the CDK command does not deploy or diff (`cdk ls`, or another stack named with
+ * `--exclusively`) gets `placeholder` instead, as CDK's own bundling skips such stacks.
+ */
+export function functionCode(scope: IConstruct, name: FunctionName, placeholder: Code): Code {
+  if (!Stack.of(scope).bundlingRequired) return placeholder;
+  const stage = Stage.of(scope);
+  if (!stage)
+    throw new Error(`functionCode: ${scope.node.path} is not in an App or a Stage; add it to one.`);
+  let bundles = bundlesByStage.get(stage);
+  if (!bundles) {
+    bundles = buildFunctionBundles(allFunctionNames(), join(stage.outdir, 'bundling-functions'));
+    bundlesByStage.set(stage, bundles);
+  }
+  const folder = bundles.folders.get(name);
+  if (!folder)
+    throw new Error(
+      `functionCode: no bundle for function "${name}", which allFunctionNames() of ` +
+        'lib/lambda-entries.ts does not list.',
+    );
+  return Code.fromAsset(folder);
 }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   Alarm,
@@ -25,8 +24,8 @@ import {
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { entryPath, PROJECT_ROOT, type FunctionName } from '../lambda-entries.js';
-import { bundlingOptions } from './bundling.js';
+import type { FunctionName } from '../lambda-entries.js';
+import { BUNDLE_HANDLER, functionCode } from './bundling.js';
 
 /** Properties of {@link HandlerFunction}. */
 export interface HandlerFunctionProps {
@@ -51,13 +50,11 @@ export interface HandlerFunctionProps {
   readonly deploymentConfig?: ILambdaDeploymentConfig;
   /** CodeDeploy application of the deployment group. @default one created by the group */
   readonly application?: ILambdaApplication;
-  /** Entry module to bundle. @default `lambdas/entry/<name>.ts` */
-  readonly entry?: string;
 }
 
 const PLACEHOLDER_CODE =
-  "exports.handler = async () => { throw new Error('Deployed with bundle=false: " +
-  "this function has no code. Deploy again with the entry modules present.'); };";
+  "exports.handler = async () => { throw new Error('No code: this function was synthesized " +
+  "with bundle=false or without bundling. Deploy again with bundling on.'); };";
 
 /**
  * One Lambda function of the cloud path (nodejs22.x on arm64, in the VPC, traced with X-Ray),
@@ -100,19 +97,19 @@ export class HandlerFunction extends Construct {
       logGroup,
       tracing: Tracing.ACTIVE,
     };
+    const placeholder = Code.fromInline(PLACEHOLDER_CODE);
+    // A NodejsFunction whose code is the bundle of lambdas/entry/<name>.ts, built by the local
+    // esbuild together with the other functions' bundles (lib/constructs/bundling.ts).
     this.function = props.bundle
       ? new NodejsFunction(this, 'Function', {
           ...common,
-          entry: props.entry ?? entryPath(props.name),
-          handler: 'handler',
-          projectRoot: PROJECT_ROOT,
-          depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-          bundling: bundlingOptions(),
+          handler: BUNDLE_HANDLER,
+          code: functionCode(this, props.name, placeholder),
         })
       : new LambdaFunction(this, 'Function', {
           ...common,
           handler: 'index.handler',
-          code: Code.fromInline(PLACEHOLDER_CODE),
+          code: placeholder,
         });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',

@@ -3,10 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryPath, PROJECT_ROOT, type FunctionName } from '../../lib/lambda-entries.js';
-import { deployedEsbuildOptions } from '../../bench/bundles/esbuild-options.js';
+import { BUNDLE_FILE, buildFunctionBundles } from '../../lib/constructs/bundling.js';
+import { PROJECT_ROOT, type FunctionName } from '../../lib/lambda-entries.js';
 import {
   createCloudFixture,
   enginesMissing,
@@ -42,7 +41,7 @@ describe.skipIf(enginesMissing())(enginesSuiteTitle('Bundled functions'), () => 
   let fixture: CloudFixture;
   let token: string;
 
-  const bundleOf = (name: FunctionName) => join(outDir, name, 'index.mjs');
+  const bundleOf = (name: FunctionName) => join(outDir, name, BUNDLE_FILE);
   const invoke = (name: FunctionName, inputs: EventInput[]): Result[] => {
     const events = inputs.map(apiGatewayEvent);
     const output = join(outDir, `results-${randomBytes(4).toString('hex')}.json`);
@@ -65,13 +64,7 @@ describe.skipIf(enginesMissing())(enginesSuiteTitle('Bundled functions'), () => 
 
   beforeAll(async () => {
     fixture = await createCloudFixture();
-    for (const name of ['agents', 'memory'] as const) {
-      await build({
-        ...deployedEsbuildOptions(),
-        entryPoints: [entryPath(name)],
-        outfile: bundleOf(name),
-      });
-    }
+    buildFunctionBundles(['agents', 'memory'], outDir);
     const [created] = invoke('agents', [
       {
         method: 'POST',

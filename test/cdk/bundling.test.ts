@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -25,33 +25,38 @@ function markerOf(name: FunctionName): string {
   return `${route?.method} ${route?.path}`;
 }
 
+/** Creates a stack with a bundled HandlerFunction for each of `names`. */
+function stackWithFunctions(app: App, names: readonly FunctionName[]): Stack {
+  const stack = new Stack(app, 'Bundling');
+  const vpc = new Vpc(stack, 'Vpc', {
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'app', subnetType: SubnetType.PRIVATE_ISOLATED }],
+  });
+  const securityGroup = new SecurityGroup(stack, 'Group', { vpc });
+  for (const name of names) {
+    new HandlerFunction(stack, `Function-${name}`, {
+      name,
+      functionName: `bundling-${name}`,
+      environment: {},
+      vpc,
+      subnets: { subnetGroupName: 'app' },
+      securityGroup,
+      memoryMiB: 128,
+      timeout: Duration.seconds(3),
+      bundle: true,
+      logRetention: RetentionDays.ONE_DAY,
+      durationAlarmMs: 1000,
+    });
+  }
+  return stack;
+}
+
 describe('HandlerFunction bundling', { timeout: SYNTH_TIMEOUT_MS }, () => {
   const bundles = new Map<FunctionName, { handler: string; file: string }>();
 
   beforeAll(() => {
     const app = new App({ context: CDK_JSON_CONTEXT });
-    const stack = new Stack(app, 'Bundling');
-    const vpc = new Vpc(stack, 'Vpc', {
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'app', subnetType: SubnetType.PRIVATE_ISOLATED }],
-    });
-    const securityGroup = new SecurityGroup(stack, 'Group', { vpc });
-    for (const name of allFunctionNames()) {
-      new HandlerFunction(stack, `Function-${name}`, {
-        name,
-        functionName: `bundling-${name}`,
-        environment: {},
-        vpc,
-        subnets: { subnetGroupName: 'app' },
-        securityGroup,
-        memoryMiB: 128,
-        timeout: Duration.seconds(3),
-        bundle: true,
-        logRetention: RetentionDays.ONE_DAY,
-        durationAlarmMs: 1000,
-      });
-    }
-
+    const stack = stackWithFunctions(app, allFunctionNames());
     const assembly = app.synth();
     const template = Template.fromStack(stack);
     for (const name of allFunctionNames()) {
@@ -99,5 +104,33 @@ describe('HandlerFunction bundling', { timeout: SYNTH_TIMEOUT_MS }, () => {
     expect(memory).not.toContain(markerOf('files'));
     const worker = readFileSync(bundles.get(TASK_WORKER)?.file ?? '', 'utf8');
     expect(worker).not.toContain(markerOf('memory'));
+  });
+
+  it('leaves SQS and S3 out where unused', () => {
+    // Service names that the two AWS SDK clients carry as strings through minification.
+    const clients = (name: FunctionName) => {
+      const text = readFileSync(bundles.get(name)?.file ?? '', 'utf8');
+      return { s3: text.includes('"S3Client"'), sqs: text.includes('AmazonSQS') };
+    };
+    for (const name of ['agents', 'memory', 'search'] as const) {
+      expect(clients(name), name).toEqual({ s3: false, sqs: false });
+    }
+    for (const name of ['files', 'tasks', 'health', 'replication', TASK_WORKER] as const) {
+      expect(clients(name), name).toEqual({ s3: true, sqs: true });
+    }
+  });
+
+  it('skips stacks the command does not bundle', () => {
+    // `cdk ls` and `cdk deploy --exclusively <other stack>` synthesize with this context.
+    const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    const stack = stackWithFunctions(app, ['memory']);
+    const assembly = app.synth();
+
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'bundling-memory',
+      Handler: 'index.handler',
+      Code: { ZipFile: Match.stringLikeRegexp('without bundling') },
+    });
+    expect(existsSync(join(assembly.directory, 'bundling-functions'))).toBe(false);
   });
 });

@@ -1,14 +1,13 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployedEsbuildOptions } from '../../bench/bundles/esbuild-options.js';
 import type { ApiEntryHandler } from '../../lambdas/entry/api-entry.js';
 import type { WorkerEntryHandler } from '../../lambdas/entry/worker-entry.js';
-import { entryPath, PROJECT_ROOT, type FunctionName } from '../../lib/lambda-entries.js';
+import { BUNDLE_FILE, buildFunctionBundles } from '../../lib/constructs/bundling.js';
+import { PROJECT_ROOT, type FunctionName } from '../../lib/lambda-entries.js';
 import { apiGatewayEvent, lambdaContext, type EventInput } from '../support/events.js';
 import {
   createCloudFixture,
@@ -43,10 +42,9 @@ describe.skipIf(enginesMissing())(enginesSuiteTitle('Lambda bundles'), () => {
     fixture = await createCloudFixture();
     saved = { ...process.env };
     Object.assign(process.env, fixture.env);
+    const { folders } = buildFunctionBundles(FUNCTIONS, OUT_DIR);
     for (const name of FUNCTIONS) {
-      const outfile = join(OUT_DIR, name, 'index.mjs');
-      mkdirSync(join(outfile, '..'), { recursive: true });
-      await build({ ...deployedEsbuildOptions(), entryPoints: [entryPath(name)], outfile });
+      const outfile = join(folders.get(name) ?? '', BUNDLE_FILE);
       const module = (await import(pathToFileURL(outfile).href)) as {
         handler: ApiEntryHandler & WorkerEntryHandler;
       };
