@@ -14,12 +14,25 @@ import {
   type ApiEvent,
   type ApiResult,
 } from './api-event.js';
-import { parseCloudEnvironment, type FunctionNeeds } from './environment.js';
+import type { AwsPartsFactory } from './cloud-aws.js';
+import { parseCloudEnvironment, requireAwsParts, type FunctionNeeds } from './environment.js';
 import { withIdempotentWrites, type ApiHandler } from './idempotent-writes.js';
 import { createFunctionRuntime, type FunctionRuntime } from './runtime.js';
 
 /** Builds the handler of one function from the services, such as `createMemoryHandler`. */
 export type HandlerFactory = (services: HandlerServices) => HttpHandler;
+
+/** Options of {@link createApiEntry}. */
+export interface ApiEntryOptions {
+  /** Environment variables to read. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Factory of the SQS and S3 parts: `createAwsParts` for a function whose needs name the task
+   * queue or the files bucket. The other functions leave it out, so their bundles contain no
+   * SQS or S3 client.
+   */
+  readonly awsParts?: AwsPartsFactory;
+}
 
 /**
  * The Lambda handler of an API function, for either API Gateway payload format. `close` ends
@@ -35,14 +48,16 @@ export type ApiEntryHandler = ((event: ApiEvent, context: Context) => Promise<Ap
  * problem. Clients are built here too, but nothing connects until the first invocation.
  *
  * @throws {CloudEnvironmentError} when the environment is invalid.
+ * @throws {Error} when the needs name a queue or a bucket and `options.awsParts` is missing.
  */
 export function createApiEntry(
   needs: FunctionNeeds & { readonly name: HandlerName },
   createHandler: HandlerFactory,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  options: ApiEntryOptions = {},
 ): ApiEntryHandler {
-  const environment = parseCloudEnvironment(env, needs);
-  const runtime = createFunctionRuntime(environment);
+  requireAwsParts(needs, options.awsParts);
+  const environment = parseCloudEnvironment(options.env ?? process.env, needs);
+  const runtime = createFunctionRuntime(environment, options.awsParts);
   const restApi = environment.apiEventFormat === '1.0';
   const current = new CurrentHandler(createHandler);
 

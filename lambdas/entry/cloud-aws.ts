@@ -34,6 +34,9 @@ export interface AwsParts {
   close(): void;
 }
 
+/** Builds the SQS and S3 parts of a node: {@link createAwsParts}, or a stand-in in tests. */
+export type AwsPartsFactory = (config: AwsPartsConfig) => AwsParts;
+
 /**
  * Builds the task queue and file store, each with a breaker that its health check shares.
  * Nothing connects until the first call.

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createCloudAdapters, type CloudAdapters } from '../adapters/compose.js';
+import { AdapterConfigError } from '../adapters/errors.js';
 import { AgentRateLimiter } from '../adapters/redis/rate-limiter.js';
 import { breakerReports, type GuardOptions } from '../adapters/resilience/index.js';
 import type { AwsCredentialsInput } from '../adapters/sqs/aws-config.js';
@@ -20,7 +21,7 @@ import type { PowertoolsUtilities } from '../handlers/http/create-handler.js';
 import { DEFAULT_REQUEST_LIMITS, type ServiceName } from '../handlers/http/types.js';
 import type { HandlerServices } from '../handlers/services.js';
 import type { AppLogger } from '../ports/index.js';
-import type { AwsParts, AwsPartsConfig } from './cloud-aws.js';
+import type { AwsParts, AwsPartsConfig, AwsPartsFactory } from './cloud-aws.js';
 import { createCloudTasks, type CloudTasks, type CloudTaskSettings } from './cloud-tasks.js';
 import { RateLimitedAgentService } from './rate-limited-agents.js';
 import type { SecretValues } from './secrets.js';
@@ -75,6 +76,12 @@ export interface CloudNodeDeps {
   readonly secrets: SecretValues;
   readonly logger: AppLogger;
   readonly powertools?: PowertoolsUtilities;
+  /**
+   * Factory of the SQS and S3 parts, `createAwsParts` of cloud-aws.ts, required when the
+   * settings name a queue or a bucket. A function without either leaves it out, so its bundle
+   * contains no SQS or S3 client.
+   */
+  readonly awsParts?: AwsPartsFactory;
 }
 
 /** A composed cloud node: the handler services, the task worker's parts and the adapters. */
@@ -119,7 +126,7 @@ export async function composeCloudNode(
   deps: CloudNodeDeps,
 ): Promise<CloudNode> {
   const adapters = await createAdapters(config, deps);
-  const aws = await loadAwsParts(config);
+  const aws = awsPartsOf(config, deps.awsParts);
   // Every write goes through these ports, which append it to the change log once it is stored.
   const stores = createReplicatedStores({
     changeLog: adapters.changeLog,
@@ -213,10 +220,11 @@ async function createAdapters(
 }
 
 /**
- * Builds the SQS and S3 parts when the node has a queue or a bucket. They are imported only
- * then, so a function without either never loads those AWS SDK clients.
+ * Builds the SQS and S3 parts when the node has a queue or a bucket, or parts that hold neither.
+ *
+ * @throws {AdapterConfigError} when the settings name a queue or a bucket but no factory is given.
  */
-async function loadAwsParts(config: AwsPartsConfig): Promise<AwsParts> {
+function awsPartsOf(config: AwsPartsConfig, factory: AwsPartsFactory | undefined): AwsParts {
   if (config.taskQueueUrl === undefined && config.filesBucket === undefined) {
     return {
       taskQueue: undefined,
@@ -226,8 +234,14 @@ async function loadAwsParts(config: AwsPartsConfig): Promise<AwsParts> {
       close: () => undefined,
     };
   }
-  const { createAwsParts } = await import('./cloud-aws.js');
-  return createAwsParts(config);
+  if (!factory) {
+    throw new AdapterConfigError(
+      'awsParts',
+      'the settings name a task queue or a files bucket; pass createAwsParts of ' +
+        'lambdas/entry/cloud-aws.ts.',
+    );
+  }
+  return factory(config);
 }
 
 function createAgentService(

@@ -17,9 +17,12 @@ export interface FunctionNeeds {
   readonly signingKey: boolean;
   readonly adminToken: boolean;
   readonly replicationToken: boolean;
-  /** True when `TASK_QUEUE_URL` is required: to send tasks, or only to probe the queue. */
+  /**
+   * True when the function uses the task queue, to send tasks or only to probe it: it requires
+   * `TASK_QUEUE_URL`, which the other functions ignore.
+   */
   readonly taskQueue: boolean;
-  /** True when `FILES_BUCKET` is required: to store files, or only to probe the bucket. */
+  /** True when the function uses the files bucket: it requires `FILES_BUCKET`, as above. */
   readonly filesBucket: boolean;
 }
 
@@ -94,10 +97,17 @@ export function parseCloudEnvironment(
       ...optional('endpoint', read.url('AWS_ENDPOINT_URL', false)?.href),
     },
     ...optional('redis', readRedis(read)),
-    ...optional('taskQueueUrl', read.url('TASK_QUEUE_URL', needs.taskQueue)?.href),
+    // Only a function that uses the queue or the bucket reads their variables, so that the
+    // others never build an SQS or S3 client (their bundles do not contain one).
+    ...optional(
+      'taskQueueUrl',
+      needs.taskQueue ? read.url('TASK_QUEUE_URL', true)?.href : undefined,
+    ),
     ...optional(
       'filesBucket',
-      read.optional('FILES_BUCKET', BUCKET, 'an S3 bucket name', needs.filesBucket),
+      needs.filesBucket
+        ? read.optional('FILES_BUCKET', BUCKET, 'an S3 bucket name', true)
+        : undefined,
     ),
   };
   const secretArns: SecretArns = {
@@ -190,4 +200,20 @@ class EnvironmentReader {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/**
+ * Checks that a function whose needs name the task queue or the files bucket is given the
+ * factory of its SQS and S3 parts, so that a wiring mistake fails at import, not at the first
+ * request.
+ *
+ * @throws {Error} when the factory is missing.
+ */
+export function requireAwsParts(needs: FunctionNeeds, awsParts: unknown): void {
+  if ((needs.taskQueue || needs.filesBucket) && awsParts === undefined) {
+    throw new Error(
+      `Function "${needs.name}" needs the task queue or the files bucket; its entry must pass ` +
+        'createAwsParts of lambdas/entry/cloud-aws.ts as awsParts.',
+    );
+  }
 }

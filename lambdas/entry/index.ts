@@ -1,4 +1,9 @@
-export { createApiEntry, type ApiEntryHandler, type HandlerFactory } from './api-entry.js';
+export {
+  createApiEntry,
+  type ApiEntryHandler,
+  type ApiEntryOptions,
+  type HandlerFactory,
+} from './api-entry.js';
 export {
   isHttpEvent,
   toHttpEvent,
@@ -6,6 +11,7 @@ export {
   type ApiEvent,
   type ApiResult,
 } from './api-event.js';
+export { createAwsParts, type AwsParts, type AwsPartsFactory } from './cloud-aws.js';
 export {
   composeCloudNode,
   type CloudNode,
@@ -32,4 +38,8 @@ export {
 } from './secrets.js';
 export { SecretSigningKeyProvider } from './signing-keys.js';
 export { BREAKER_OPEN_METRIC } from './runtime.js';
-export { createWorkerEntry, TaskMessageKeptError } from './worker-entry.js';
+export {
+  createWorkerEntry,
+  TaskMessageKeptError,
+  type WorkerEntryOptions,
+} from './worker-entry.js';

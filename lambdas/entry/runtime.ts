@@ -5,6 +5,7 @@ import { fromPowertoolsLogger } from '../adapters/powertools-logger.js';
 import type { BreakerReport } from '../handlers/services.js';
 import type { AppLogger } from '../ports/index.js';
 import { createSecretsClient } from './secrets-client.js';
+import type { AwsPartsFactory } from './cloud-aws.js';
 import { composeCloudNode, type CloudNode } from './cloud-node.js';
 import type { CloudEnvironment } from './environment.js';
 import { SecretsManagerValues } from './secrets.js';
@@ -30,9 +31,13 @@ export interface FunctionRuntime {
 /**
  * Creates the Powertools utilities and the lazy node of one function. It runs in module scope:
  * it builds clients but opens no connection. Powertools reads `POWERTOOLS_SERVICE_NAME`,
- * `POWERTOOLS_METRICS_NAMESPACE` and `LOG_LEVEL` from the environment itself.
+ * `POWERTOOLS_METRICS_NAMESPACE` and `LOG_LEVEL` from the environment itself. `awsParts` is
+ * needed by a function with a task queue or a files bucket (see `CloudNodeDeps.awsParts`).
  */
-export function createFunctionRuntime(environment: CloudEnvironment): FunctionRuntime {
+export function createFunctionRuntime(
+  environment: CloudEnvironment,
+  awsParts?: AwsPartsFactory,
+): FunctionRuntime {
   const logger = new Logger();
   const appLogger = fromPowertoolsLogger(logger);
   const metrics = new Metrics();
@@ -51,6 +56,7 @@ export function createFunctionRuntime(environment: CloudEnvironment): FunctionRu
         secrets,
         logger: appLogger,
         powertools: { logger, metrics, tracer },
+        awsParts,
       }),
     appLogger,
   );

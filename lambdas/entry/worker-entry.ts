@@ -1,7 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { CloudNode } from './cloud-node.js';
-import { parseCloudEnvironment, type FunctionNeeds } from './environment.js';
+import type { AwsPartsFactory } from './cloud-aws.js';
+import { parseCloudEnvironment, requireAwsParts, type FunctionNeeds } from './environment.js';
 import { createFunctionRuntime, type FunctionRuntime } from './runtime.js';
 
 /** The Lambda handler of the task worker; `close` ends its connections, as for the API. */
@@ -12,6 +13,10 @@ export type WorkerEntryHandler = ((
 
 /** Options of {@link createWorkerEntry}. */
 export interface WorkerEntryOptions {
+  /** Environment variables to read. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Factory of the SQS and S3 parts: `createAwsParts`, which the worker always needs. */
+  readonly awsParts?: AwsPartsFactory;
   /**
    * Interval of the search for stale tasks, and their minimum age, in ms. Each instance
    * searches at most this often, at the start of an invocation. @default 60000, as the edge
@@ -38,10 +43,11 @@ export class TaskMessageKeptError extends Error {
  */
 export function createWorkerEntry(
   needs: FunctionNeeds,
-  env: Readonly<Record<string, string | undefined>> = process.env,
   options: WorkerEntryOptions = {},
 ): WorkerEntryHandler {
-  const runtime = createFunctionRuntime(parseCloudEnvironment(env, needs));
+  requireAwsParts(needs, options.awsParts);
+  const environment = parseCloudEnvironment(options.env ?? process.env, needs);
+  const runtime = createFunctionRuntime(environment, options.awsParts);
   const processor = new BatchProcessor(EventType.SQS);
   const requeue = new StaleTaskRequeue(runtime, options.requeueIntervalMs ?? 60_000);
 

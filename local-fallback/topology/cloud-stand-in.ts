@@ -17,6 +17,7 @@ import { ensureFileBucket } from '../../lambdas/adapters/s3/buckets.js';
 import { createS3Client } from '../../lambdas/adapters/s3/client.js';
 import { createSqsClient } from '../../lambdas/adapters/sqs/client.js';
 import { createTaskQueues } from '../../lambdas/adapters/sqs/queues.js';
+import { createAwsParts } from '../../lambdas/entry/cloud-aws.js';
 import { composeCloudNode, type CloudNode } from '../../lambdas/entry/cloud-node.js';
 import { LiteralSecretValues } from '../../lambdas/entry/secrets.js';
 import { createHandlers } from '../../lambdas/handlers/index.js';
@@ -150,6 +151,7 @@ async function composeStandIn(
         replicationToken: settings.replicationToken.value,
       }),
       logger: toAppLogger(logger),
+      awsParts: createAwsParts,
     },
   );
 }

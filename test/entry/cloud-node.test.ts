@@ -8,6 +8,7 @@ import { createHandlers, createHealthHandler } from '../../lambdas/handlers/inde
 import {
   composeCloudNode,
   createApiEntry,
+  createAwsParts,
   FUNCTION_NEEDS,
   parseCloudEnvironment,
   type ApiEntryHandler,
@@ -44,7 +45,10 @@ describe.skipIf(enginesMissing())(enginesSuiteTitle('Cloud node composition'), (
 
   const entry = (overrides: Record<string, string> = {}) => {
     const env = { ...fixture.env, ...overrides };
-    const handler = createApiEntry(FUNCTION_NEEDS.health, createHealthHandler, env);
+    const handler = createApiEntry(FUNCTION_NEEDS.health, createHealthHandler, {
+      env,
+      awsParts: createAwsParts,
+    });
     opened.push(handler);
     return handler;
   };
@@ -140,12 +144,13 @@ describe.skipIf(enginesMissing())(enginesSuiteTitle('Cloud node composition'), (
       );
 
     beforeAll(async () => {
-      const { config } = parseCloudEnvironment(fixture.env, FUNCTION_NEEDS.agents);
+      // The replication function's needs include the queue and the bucket, as the stand-in's.
+      const { config } = parseCloudEnvironment(fixture.env, FUNCTION_NEEDS.replication);
       secrets = new MutableSecrets({ signingKey: await signingKeyJson(), adminToken: 'first' });
       const logger = fromPowertoolsLogger(new Logger({ logLevel: 'ERROR' }));
       node = await composeCloudNode(
         { ...config, agentRateLimit: { limit: 2, windowMs: 60_000 } },
-        { secrets, logger },
+        { secrets, logger, awsParts: createAwsParts },
       );
       await node.ensureIndices();
     });

@@ -6,6 +6,7 @@ import {
   BREAKER_OPEN_METRIC,
   CloudEnvironmentError,
   createApiEntry,
+  createAwsParts,
   FUNCTION_NEEDS,
   parseCloudEnvironment,
 } from '../../lambdas/entry/index.js';
@@ -172,7 +173,10 @@ describe('entry modules at import', () => {
 describe('breaker metric', () => {
   it('publishes BreakerOpen at each transition', () => {
     const env = { ...deployedEnvironment('health'), POWERTOOLS_METRICS_NAMESPACE: 'HappyOS' };
-    const runtime = createFunctionRuntime(parseCloudEnvironment(env, FUNCTION_NEEDS.health));
+    const runtime = createFunctionRuntime(
+      parseCloudEnvironment(env, FUNCTION_NEEDS.health),
+      createAwsParts,
+    );
     const written: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
       written.push(String(chunk));
@@ -198,8 +202,29 @@ describe('breaker metric', () => {
 describe('createApiEntry', () => {
   it('rejects an event of the other payload format', async () => {
     const env = { ...deployedEnvironment('health'), HAPPY_API_EVENT_FORMAT: '1.0' };
-    const handler = createApiEntry(FUNCTION_NEEDS.health, createHealthHandler, env);
+    const handler = createApiEntry(FUNCTION_NEEDS.health, createHealthHandler, {
+      env,
+      awsParts: createAwsParts,
+    });
     const event = apiGatewayEvent({ method: 'GET', route: '/health' });
     await expect(handler(event, lambdaContext())).rejects.toThrow('payload format 1.0');
+  });
+
+  it('requires awsParts for queue or bucket users', () => {
+    const env = deployedEnvironment('files');
+    expect(() => createApiEntry(FUNCTION_NEEDS.files, createHealthHandler, { env })).toThrow(
+      /Function "files" needs the task queue or the files bucket/,
+    );
+  });
+
+  it('ignores queue and bucket variables otherwise', () => {
+    const env = {
+      ...deployedEnvironment('memory'),
+      TASK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/happy-dev-tasks',
+      FILES_BUCKET: 'happy-dev-files',
+    };
+    const { config } = parseCloudEnvironment(env, FUNCTION_NEEDS.memory);
+    expect(config.taskQueueUrl).toBeUndefined();
+    expect(config.filesBucket).toBeUndefined();
   });
 });
