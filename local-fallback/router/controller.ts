@@ -84,7 +84,7 @@ export class FailoverController {
   /** Records the outcome of one live exchange: metrics, and passive detection of outages. */
   onExchange(target: Target, outcome: ExchangeOutcome, seconds: number): void {
     this.#parts.metrics.recordExchange(target.role, outcome, seconds);
-    if (outcome.kind === 'client_aborted') {
+    if (outcome.kind === 'client_aborted' || outcome.kind === 'body_too_large') {
       return;
     }
 

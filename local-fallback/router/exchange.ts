@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 
 import type { ClientAbort } from './client-abort.js';
+import { BodyTooLargeError } from './request-body.js';
 import type { TargetFailure } from './types.js';
 
 /** Destination of a forwarded target response: the client response. */
@@ -40,12 +41,15 @@ export interface ExchangeRequest {
  * - `failed`: no response. `sent` is true when any byte of the request may have reached the
  *   target. When it is false, the request can go to another target whatever its method.
  * - `client_aborted`: the client went away. It does not count against the target.
+ * - `body_too_large`: the client sent a body of undeclared length above the router's limit, so
+ *   the exchange was aborted before the target had the whole body. It does not count either.
  */
 export type ExchangeOutcome =
   | { readonly kind: 'forwarded'; readonly status: number; readonly failure?: TargetFailure }
   | { readonly kind: 'held'; readonly status: number; readonly failure: TargetFailure }
   | { readonly kind: 'failed'; readonly failure: TargetFailure; readonly sent: boolean }
-  | { readonly kind: 'client_aborted' };
+  | { readonly kind: 'client_aborted' }
+  | { readonly kind: 'body_too_large' };
 
 /** Returns true for statuses that count against a target: 5xx and 429. */
 export function isFailureStatus(status: number): boolean {
@@ -188,6 +192,8 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     }
     if (error instanceof ClientAbortedError || this.request.clientAbort.aborted) {
       this.#finish({ kind: 'client_aborted' });
+    } else if (error instanceof BodyTooLargeError) {
+      this.#finish({ kind: 'body_too_large' });
     } else if (this.#mode === 'forwarding') {
       this.#finish({ kind: 'forwarded', status: this.#status, failure: classifyError(error) });
     } else {

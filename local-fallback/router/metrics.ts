@@ -153,6 +153,8 @@ export function outcomeLabel(outcome: ExchangeOutcome): string {
   switch (outcome.kind) {
     case 'client_aborted':
       return 'client_aborted';
+    case 'body_too_large':
+      return 'body_too_large';
     case 'forwarded':
       return outcome.failure === undefined ? 'success' : failureLabel(outcome.failure.kind);
     case 'held':

@@ -74,6 +74,10 @@ export async function proxyRequest(
     const retried = failures.some((failed) => failed.failure.kind !== 'breaker_open');
     const outcome = await tryTarget(context, { req, res, prepared }, target, { last, retried });
 
+    if (outcome.kind === 'body_too_large') {
+      sendPayloadTooLarge(req, res, 'The body is larger than the router forwards.');
+      return;
+    }
     const next = nextStep(outcome, prepared);
     if (next === 'done') {
       return;
@@ -133,7 +137,12 @@ async function prepare(
 
   const requestId = headerValue(req, REQUEST_ID_HEADER) ?? randomUUID();
   const wantRetry = isSafeToRepeat(req);
-  const { body, retryable } = await readRequestBody(req, wantRetry, context.maxRetryBodyBytes);
+  const { body, retryable } = await readRequestBody(
+    req,
+    wantRetry,
+    context.maxRetryBodyBytes,
+    MAX_FORWARDED_BODY_BYTES,
+  );
   const headers = buildUpstreamHeaders(req.headers, {
     clientAddress: req.socket.remoteAddress ?? 'unknown',
     host: req.headers.host,
@@ -153,15 +162,23 @@ export const MAX_FORWARDED_BODY_BYTES = 10 * 1024 * 1024;
 
 /**
  * Returns 413 to a request whose Content-Length exceeds {@link MAX_FORWARDED_BODY_BYTES}, before
- * any target sees it, and returns true when it did.
- *
- * NOTE: a chunked body without Content-Length is not counted here; a target that cuts it off
- * still counts as a failed target.
+ * it reaches any target, and returns true when it did. A chunked body, of undeclared length, is
+ * counted while it streams instead and gets the same 413 when it passes the limit.
  */
 function rejectOversizedBody(req: IncomingMessage, res: ServerResponse): boolean {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (!(declared > MAX_FORWARDED_BODY_BYTES)) {
     return false;
+  }
+  sendPayloadTooLarge(req, res, `The body has ${declared} bytes.`);
+  return true;
+}
+
+/** Sends 413 unless a response has started, then discards the rest of the body and closes. */
+function sendPayloadTooLarge(req: IncomingMessage, res: ServerResponse, detail: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
   }
   sendProblem(
     res,
@@ -169,13 +186,12 @@ function rejectOversizedBody(req: IncomingMessage, res: ServerResponse): boolean
       status: 413,
       code: 'payload_too_large',
       title: 'Payload too large',
-      detail: `The body has ${declared} bytes; at most ${MAX_FORWARDED_BODY_BYTES} are accepted.`,
+      detail: `${detail} At most ${MAX_FORWARDED_BODY_BYTES} bytes are accepted.`,
       hint: 'Send a smaller body; store large content as files of at most the file size limit.',
     },
     { connection: 'close' },
   );
   req.resume();
-  return true;
 }
 
 // A client that treats the router as a forward proxy sends an absolute URL (RFC 9112 section
@@ -244,7 +260,11 @@ function nextStep(
   outcome: ExchangeOutcome,
   prepared: PreparedRequest,
 ): 'done' | 'next' | 'unknown' {
-  if (outcome.kind === 'forwarded' || outcome.kind === 'client_aborted') {
+  if (
+    outcome.kind === 'forwarded' ||
+    outcome.kind === 'client_aborted' ||
+    outcome.kind === 'body_too_large'
+  ) {
     return 'done';
   }
   if (outcome.kind === 'held' || prepared.retryable) {

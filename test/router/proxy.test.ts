@@ -58,6 +58,20 @@ describe('router proxying', { timeout: 60_000 }, () => {
     expect(router.status().active).toBe('primary');
   });
 
+  it('rejects a chunked body over 10 MiB', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 'x');
+    const chunks = Array.from({ length: 12 }, () => chunk);
+
+    const response = await request(`${url}/echo`, { method: 'POST', body: Readable.from(chunks) });
+    const problem = (await response.body.json()) as Record<string, unknown>;
+
+    expect(response.statusCode).toBe(413);
+    expect(problem).toMatchObject({ code: 'payload_too_large', service: 'router' });
+    expect(router.status().active).toBe('primary');
+    const primary = router.status().targets.find((target) => target.name === 'primary');
+    expect(primary?.breaker).toBe('closed');
+  });
+
   it('drops a header named in Connection', async () => {
     const body = await new Promise<Echo>((resolve, reject) => {
       const req = httpRequest(
