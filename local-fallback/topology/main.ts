@@ -2,45 +2,33 @@
  * `npm start`: the full local topology of Happy OS. The health router listens on port 8000 in
  * front of a local stand-in of the cloud path (primary) and the edge service (secondary).
  */
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { parseStartOptions, portProblem, START_USAGE } from './start-options.js';
 import { startLocalTopology, type LocalTopology } from './topology.js';
 
-const USAGE = `Usage: npm start -- [options]
-  --port N            router port (env PORT, default 8000)
-  --host ADDR         router address (env HOST, default 127.0.0.1)
-  --home DIR          folder of the admin token, token key and data (env HAPPY_HOME, default .happy)
-  --primary-url URL   send primary traffic to a deployed API (an API Gateway stage URL) instead of
-                      the local stand-in of the cloud path (env HAPPY_PRIMARY_URL)
-The admin token comes from HAPPY_ADMIN_TOKEN; without it, one is generated at first start,
-kept in <home>/admin-token and printed.`;
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      home: { type: 'string' },
-      'primary-url': { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
+  const parsed = parseStartOptions(process.argv.slice(2), process.env);
+  if (!parsed.ok) {
+    throw new Error(
+      `Invalid options of npm start:\n${parsed.problems.map((problem) => `  - ${problem}`).join('\n')}\n\n` +
+        START_USAGE,
+    );
+  }
+  const { options } = parsed;
+  if (options.help) {
+    console.log(START_USAGE);
     return;
   }
-  const port = Number(values.port ?? process.env.PORT ?? 8000);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`Invalid port "${values.port ?? process.env.PORT}": use 0 to 65535.\n${USAGE}`);
-  }
+  const unavailable = await portProblem(options.host, options.port);
+  if (unavailable) throw new Error(unavailable);
 
   const logger = pino({ name: 'happy-os', level: process.env.LOG_LEVEL ?? 'info' });
   const topology = await startLocalTopology({
-    port,
-    host: values.host ?? process.env.HOST,
-    home: values.home ?? process.env.HAPPY_HOME,
-    primaryUrl: values['primary-url'] ?? process.env.HAPPY_PRIMARY_URL,
-    adminToken: process.env.HAPPY_ADMIN_TOKEN || undefined,
+    port: options.port,
+    host: options.host,
+    home: options.home,
+    primaryUrl: options.primaryUrl,
+    adminToken: options.adminToken,
     logger,
   });
   printBanner(topology);
