@@ -48,8 +48,8 @@ export const BUNDLE_HANDLER = 'index.handler';
 
 /**
  * The esbuild settings of every function: minified ES modules for nodejs22.x, with a source map
- * file beside each bundle. The map has no sources content, so it stays small and stack traces
- * still point into the TypeScript files. `external` replaces {@link EXTERNAL_MODULES}, for the
+ * file beside each bundle that the bundle links to, which `NODE_OPTIONS=--enable-source-maps`
+ * loads so that stack traces point into the TypeScript files. The map has no sources content. `external` replaces {@link EXTERNAL_MODULES}, for the
  * benchmark that compares the two ways of shipping the AWS SDK.
  */
 export function esbuildOptions(external: string[] = EXTERNAL_MODULES): BuildOptions {
@@ -59,7 +59,7 @@ export function esbuildOptions(external: string[] = EXTERNAL_MODULES): BuildOpti
     format: 'esm',
     target: BUNDLE_TARGET,
     minify: true,
-    sourcemap: 'external',
+    sourcemap: 'linked',
     sourcesContent: false,
     mainFields: ['module', 'main'],
     external,

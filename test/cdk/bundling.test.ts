@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
@@ -88,6 +90,21 @@ describe('HandlerFunction bundling', { timeout: SYNTH_TIMEOUT_MS }, () => {
     expect(text.length / text.split('\n').length).toBeGreaterThan(1000);
     // The AWS SDK is bundled, so no import of it is left for the runtime to resolve.
     expect(text).not.toMatch(/(from|import\()\s*["']@aws-sdk\//);
+  });
+
+  it('maps stack traces to the sources', () => {
+    const file = bundles.get('memory')?.file ?? '';
+    expect(readFileSync(file, 'utf8')).toContain('//# sourceMappingURL=index.mjs.map');
+
+    // Without its environment the bundle throws at import; the stack must name the TypeScript
+    // module that threw, as it does in Lambda with the NODE_OPTIONS the stack sets.
+    const child = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`],
+      { env: { PATH: process.env.PATH, NODE_OPTIONS: '--enable-source-maps' }, encoding: 'utf8' },
+    );
+    expect(child.status).not.toBe(0);
+    expect(child.stderr).toMatch(/lambdas\/entry\/environment\.ts:\d+/);
   });
 
   it('leaves zod locales other than English out', () => {
