@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { monotonicFactory } from 'ulidx';
 
 /** Pattern of agent ids: lower-case, starting with a letter or digit, at most 64 characters. */
@@ -14,4 +15,18 @@ export type IdGenerator = () => string;
 export function createIdGenerator(): IdGenerator {
   const next = monotonicFactory();
   return () => next();
+}
+
+/**
+ * Returns the id of a record created by a request with an idempotency key: the same on every
+ * node for the same agent, kind of record and key. When the router retries such a request on
+ * the other node after the first one stored it, both nodes write one record under one id, and
+ * replication merges the two writes instead of keeping two records.
+ *
+ * The id is `k` and 32 hex digits of a SHA-256 digest, so it matches {@link RECORD_ID_PATTERN}
+ * and sorts after every ULID; lists in id order show such records after the generated ones.
+ */
+export function idForIdempotencyKey(agentId: string, kind: string, key: string): string {
+  const digest = createHash('sha256').update(`${agentId}\n${kind}\n${key}`).digest('hex');
+  return `k${digest.slice(0, 32)}`;
 }

@@ -12,7 +12,7 @@ import {
   ResourceConflictError,
   ResourceNotFoundError,
 } from './errors.js';
-import type { IdGenerator } from './ids.js';
+import { idForIdempotencyKey, type IdGenerator } from './ids.js';
 
 /** Fields a caller sets on a memory record. */
 export interface MemoryInput {
@@ -58,14 +58,23 @@ export class MemoryService {
   }
 
   /**
-   * Adds a record with a generated id. A record carrying a key replaces the live record with
-   * that key, keeping its id.
+   * Adds a record with a generated id, or with the id of `idempotencyKey` when the request
+   * carried one (see {@link idForIdempotencyKey}). A record carrying a key replaces the live
+   * record with that key, keeping its id.
    */
-  async add(agentId: string, maxRecords: number, input: MemoryInput): Promise<MemoryWriteResult> {
+  async add(
+    agentId: string,
+    maxRecords: number,
+    input: MemoryInput,
+    idempotencyKey?: string,
+  ): Promise<MemoryWriteResult> {
     const existing = input.key
       ? await this.deps.store.getByKey(agentId, input.key, this.now())
       : null;
-    return this.write(agentId, existing?.id ?? this.deps.ids(), existing, maxRecords, input);
+    const id =
+      existing?.id ??
+      (idempotencyKey ? idForIdempotencyKey(agentId, 'memory', idempotencyKey) : this.deps.ids());
+    return this.write(agentId, id, existing, maxRecords, input);
   }
 
   /** Creates or replaces the record with this id. */

@@ -1,7 +1,7 @@
 import type { JsonValue, TaskQueue, TaskRecord, TaskStatus, TaskStore } from '../ports/index.js';
 import type { HybridLogicalClock } from './clock.js';
 import { LimitExceededError, ResourceConflictError, ResourceNotFoundError } from './errors.js';
-import type { IdGenerator } from './ids.js';
+import { idForIdempotencyKey, type IdGenerator } from './ids.js';
 import { decodePageCursor, encodePageCursor } from './page-cursor.js';
 import { IdempotencyKeyReusedError, TaskFinishedError } from './task-errors.js';
 import { isFinalStatus, isSameSubmission, reviseTask } from './task-records.js';
@@ -189,7 +189,12 @@ export class TaskService {
     const timestamp = new Date(nowMs).toISOString();
     return {
       agentId,
-      id: this.deps.ids(),
+      // The same id on every node for one key, so a retry on the other node is the same task.
+      // NOTE: a type that both nodes run may still run once on each before replication merges
+      // the two records; deferring the types that have side effects to the cloud avoids that.
+      id: submission.idempotencyKey
+        ? idForIdempotencyKey(agentId, 'task', submission.idempotencyKey)
+        : this.deps.ids(),
       type: submission.type,
       input: submission.input,
       status: 'queued',

@@ -8,7 +8,13 @@ import {
   type RouteContext,
   type RouteHandler,
 } from './http/create-handler.js';
-import { pathParam, queryOf, readJsonBody, validate } from './http/request.js';
+import {
+  idempotencyKeyHeader,
+  pathParam,
+  queryOf,
+  readJsonBody,
+  validate,
+} from './http/request.js';
 import { emptyResponse, jsonResponse } from './http/response.js';
 import type { HttpEvent } from './http/types.js';
 import { memoryToJson } from './mappers.js';
@@ -42,10 +48,13 @@ export function createMemoryHandler(services: HandlerServices): HttpHandler {
   const routes: Record<string, RouteHandler> = {
     'POST /api/v1/{agent}/memory': async (event, context) => {
       const agent = await authorize(event, context);
+      // With an Idempotency-Key the id is derived from it, so a retry of this request on the
+      // other node (the router's in-call failover) writes the same record there.
       const result = await memory.add(
         agent.agentId,
         agent.quotas.maxMemoryRecords,
         toInput(body(event)),
+        idempotencyKeyHeader(event),
       );
       // The original demo expects 201 for every add, also when a key replaced a record.
       return jsonResponse(201, memoryToJson(result.record), service);

@@ -8,12 +8,17 @@ import {
   type RouteContext,
   type RouteHandler,
 } from './http/create-handler.js';
-import { pathParam, queryOf, readJsonBody, validate } from './http/request.js';
+import {
+  idempotencyKeyHeader,
+  pathParam,
+  queryOf,
+  readJsonBody,
+  validate,
+} from './http/request.js';
 import { jsonResponse } from './http/response.js';
 import type { HttpEvent, HttpResult } from './http/types.js';
 import {
   agentIdSchema,
-  idempotencyKeySchema,
   recordIdSchema,
   taskListQuerySchema,
   taskSubmitBodySchema,
@@ -103,17 +108,9 @@ async function submitTask(
  * @throws {RequestValidationError} `invalid_idempotency_key` or `idempotency_key_mismatch`.
  */
 function idempotencyKeyOf(event: HttpEvent, bodyKey: string | undefined): string | undefined {
-  const header = event.headers['idempotency-key'];
-  if (header === undefined) return bodyKey;
+  const unquoted = idempotencyKeyHeader(event);
+  if (unquoted === undefined) return bodyKey;
 
-  const unquoted = /^"(.*)"$/.exec(header.trim())?.[1] ?? header.trim();
-  if (!idempotencyKeySchema.safeParse(unquoted).success) {
-    throw new RequestValidationError(
-      'invalid_idempotency_key',
-      'The Idempotency-Key header must be 1-255 visible ASCII characters.',
-      { field: 'header.idempotency-key', hint: 'Send a UUID, such as "Idempotency-Key: <uuid>".' },
-    );
-  }
   if (bodyKey !== undefined && bodyKey !== unquoted) {
     throw new RequestValidationError(
       'idempotency_key_mismatch',

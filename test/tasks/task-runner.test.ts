@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createEchoTask,
   createIdGenerator,
+  idForIdempotencyKey,
   HybridLogicalClock,
   IdempotencyKeyReusedError,
   LimitExceededError,
@@ -112,6 +113,14 @@ describe('TaskService and TaskRunner', () => {
       expect(again.task.id).toBe(first.task.id);
       expect((await service.list(AGENT, undefined, 10, null)).items).toHaveLength(1);
       expect(await queue.receive(10, 1000)).toHaveLength(1);
+    });
+
+    it('derives the task id from the key', async () => {
+      const { task } = await submit('echo', { n: 1 }, { idempotencyKey: 'k1' });
+
+      // Any node computes the same id for this agent and key, so a retry there is this task.
+      expect(task.id).toBe(idForIdempotencyKey(AGENT, 'task', 'k1'));
+      expect(task.id).not.toBe(idForIdempotencyKey(AGENT, 'memory', 'k1'));
     });
 
     it('matches a repeated input regardless of key order', async () => {

@@ -38,6 +38,27 @@ describe('MemoryService', () => {
     expect((await memory.getByKey('a', 'colour')).value).toBe('green');
   });
 
+  it('derives the id from an idempotency key', async () => {
+    // A second node: its own store and clock, as the edge behind the cloud.
+    const other = new MemoryService({
+      store: new SqliteMemoryStore(openDatabase(':memory:')),
+      clock: new HybridLogicalClock('other', () => now),
+      ids: createIdGenerator(),
+      now: () => now,
+    });
+    const input = { userId: 'demo', content: 'hello' };
+
+    const here = await memory.add('a', 10, input, 'key-1');
+    const there = await other.add('a', 10, input, 'key-1');
+    const otherKey = await memory.add('a', 10, input, 'key-2');
+    const otherAgent = await memory.add('b', 10, input, 'key-1');
+
+    expect(here.record.id).toMatch(/^k[0-9a-f]{32}$/);
+    expect(there.record.id).toBe(here.record.id);
+    expect(otherKey.record.id).not.toBe(here.record.id);
+    expect(otherAgent.record.id).not.toBe(here.record.id);
+  });
+
   it('indexes the text form of a structured value', async () => {
     const { record } = await memory.add('a', 10, { key: 'k', value: { city: 'Oslo' } });
     expect(record.content).toBe('{"city":"Oslo"}');

@@ -5,6 +5,7 @@ import {
   RequestValidationError,
   UnsupportedMediaTypeError,
 } from '../../core/errors.js';
+import { idempotencyKeySchema } from '../schemas.js';
 import { FieldValidationError, type FieldIssue } from './problem.js';
 import type { HttpEvent, RequestLimits } from './types.js';
 
@@ -165,4 +166,26 @@ export function pathParam<S extends z.ZodType>(
   schema: S,
 ): z.output<S> {
   return validate(schema, event.pathParameters?.[name], 'path', name);
+}
+
+/**
+ * Returns the `Idempotency-Key` header without the quotes of a quoted string, or undefined
+ * without the header.
+ *
+ * @throws {RequestValidationError} `invalid_idempotency_key` when it is not 1-255 visible ASCII
+ *   characters.
+ */
+export function idempotencyKeyHeader(event: HttpEvent): string | undefined {
+  const header = event.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+
+  const unquoted = /^"(.*)"$/.exec(header.trim())?.[1] ?? header.trim();
+  if (!idempotencyKeySchema.safeParse(unquoted).success) {
+    throw new RequestValidationError(
+      'invalid_idempotency_key',
+      'The Idempotency-Key header must be 1-255 visible ASCII characters.',
+      { field: 'header.idempotency-key', hint: 'Send a UUID, such as "Idempotency-Key: <uuid>".' },
+    );
+  }
+  return unquoted;
 }
