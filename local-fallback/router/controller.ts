@@ -41,7 +41,11 @@ export class FailoverController {
   readonly #parts: ControllerParts;
   readonly #loops: HealthCheckLoop[] = [];
   readonly #disposers: Array<() => void> = [];
-  /** First failure of live traffic since its last success, per role. */
+  /**
+   * First failure of live traffic per role since the target last worked: a successful request,
+   * or a passing health check that started after the failure. A flip to the secondary clears the
+   * primary's entry too, because that flip has measured it.
+   */
   readonly #firstLiveFailureAt: Partial<Record<TargetRole, number>> = {};
   #tick: NodeJS.Timeout | undefined;
   #gateInFlight = false;
@@ -140,6 +144,9 @@ export class FailoverController {
     const { events, metrics, policy } = this.#parts;
     metrics.checks.inc({ target: target.role, result: result.ok ? 'pass' : 'fail' });
     const change = target.health.record(result);
+    if (result.ok) {
+      this.#forgetLiveFailure(target.role, result.at - result.latencyMs);
+    }
     if (change.resultChanged) {
       events.publish({
         type: 'check',
@@ -164,6 +171,14 @@ export class FailoverController {
       if (target.role === 'primary') {
         policy.primaryHealthy(result.at, since);
       }
+    }
+  }
+
+  // A check that started before the failure cannot show that the target recovered from it.
+  #forgetLiveFailure(role: TargetRole, checkStartedAt: number): void {
+    const failedAt = this.#firstLiveFailureAt[role];
+    if (failedAt !== undefined && checkStartedAt >= failedAt) {
+      this.#firstLiveFailureAt[role] = undefined;
     }
   }
 
@@ -228,6 +243,8 @@ export class FailoverController {
       metrics.recovery.observe(event.recoveryMs / 1000);
     }
     if (event.to === 'secondary') {
+      // This flip has measured the failure, so a later outage must not start from it.
+      this.#firstLiveFailureAt.primary = undefined;
       // Recovery needs fresh passing checks, even when the flip came from traffic alone.
       this.#markDown(targets.primary, event.reason, event.at);
     }
