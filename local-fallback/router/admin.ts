@@ -1,11 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MIMEType } from 'node:util';
 
 import type { z } from 'zod';
 
 import type { RouterEvents } from './events.js';
 import { type FaultInjector, faultRequestSchema } from './faults.js';
-import { sendJson, sendProblem } from './problem.js';
+import { type Problem, sendJson, sendProblem } from './problem.js';
 import type { RouterStatus } from './status.js';
 import type { RouterEvent } from './types.js';
 
@@ -119,14 +120,20 @@ async function addFault(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  const mediaTypeProblem = checkJsonMediaType(req.headers['content-type']);
+  if (mediaTypeProblem !== undefined) {
+    sendProblem(res, mediaTypeProblem);
+    req.resume();
+    return;
+  }
+
   const json = await readJson(req);
   if (!json.ok) {
-    sendProblem(res, {
-      status: json.status,
-      code: 'invalid_request',
-      title: 'Invalid request',
-      detail: json.detail,
-    });
+    // After a 413 the rest of the body is unread, so the connection cannot carry a next request.
+    const headers: Record<string, string> =
+      json.problem.status === 413 ? { connection: 'close' } : {};
+    sendProblem(res, json.problem, headers);
+    req.resume();
     return;
   }
 
@@ -166,32 +173,93 @@ function removeFault(context: AdminContext, res: ServerResponse, id: string): vo
   res.writeHead(204).end();
 }
 
-type JsonBody = { ok: true; value: unknown } | { ok: false; status: number; detail: string };
-
-async function readJson(req: IncomingMessage): Promise<JsonBody> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_ADMIN_BODY_BYTES) {
-      return {
-        ok: false,
-        status: 413,
-        detail: `The body exceeds ${MAX_ADMIN_BODY_BYTES} bytes; send a smaller one.`,
-      };
-    }
-    chunks.push(chunk as Buffer);
-  }
+// Returns the 415 problem unless the content-type is application/json. A charset other than
+// UTF-8 is rejected too, because the body is decoded as UTF-8.
+function checkJsonMediaType(contentType: string | undefined): Problem | undefined {
+  let mediaType: MIMEType | undefined;
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+    mediaType = contentType === undefined ? undefined : new MIMEType(contentType);
+  } catch {
+    mediaType = undefined;
+  }
+  const charset = mediaType?.params.get('charset')?.toLowerCase();
+  const isJson = mediaType?.essence === 'application/json';
+  if (isJson && (charset === undefined || charset === 'utf-8')) {
+    return undefined;
+  }
+
+  const received =
+    contentType === undefined ? 'no content-type' : `content-type ${contentType.slice(0, 100)}`;
+  return {
+    status: 415,
+    code: 'unsupported_media_type',
+    title: 'Unsupported media type',
+    detail: `A fault must be sent as JSON, but the request has ${received}.`,
+    hint: 'Send the body with "content-type: application/json" (charset utf-8 if any).',
+  };
+}
+
+type JsonBody = { ok: true; value: unknown } | { ok: false; problem: Problem };
+
+// Stops reading at the size limit without destroying the request, so the 413 still reaches
+// the client. The caller drains the rest of the body.
+async function readJson(req: IncomingMessage): Promise<JsonBody> {
+  const declared = Number(req.headers['content-length']);
+  const body =
+    declared > MAX_ADMIN_BODY_BYTES ? undefined : await readCapped(req, MAX_ADMIN_BODY_BYTES);
+  if (body === undefined) {
+    const detail = `The body exceeds ${MAX_ADMIN_BODY_BYTES} bytes; a fault needs far less.`;
+    const problem: Problem = {
+      status: 413,
+      code: 'payload_too_large',
+      title: 'Payload too large',
+      detail,
+    };
+    return { ok: false, problem };
+  }
+
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    const detail = `The body is not valid JSON (${message}); send a JSON object.`;
     return {
       ok: false,
-      status: 400,
-      detail: `The body is not valid JSON (${message}); send a JSON object.`,
+      problem: { status: 400, code: 'invalid_request', title: 'Invalid request', detail },
     };
   }
+}
+
+// Resolves with the whole body, or undefined as soon as it grows past maxBytes. Rejects when
+// the client goes away first.
+function readCapped(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      req.pause();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      chunks.push(chunk);
+      if (size > maxBytes) {
+        stop();
+        resolve(undefined);
+      }
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    const onClose = () =>
+      onError(new Error('the client closed the connection before the body ended'));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
 
 function streamEvents(context: AdminContext, req: IncomingMessage, res: ServerResponse): void {

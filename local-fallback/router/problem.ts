@@ -13,6 +13,7 @@ export type ProblemCode =
   | 'method_not_allowed'
   | 'upgrade_not_supported'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'internal_error';
 
 /** RFC 9457 problem details with the project's stable `code`. */
@@ -38,6 +39,7 @@ const HINTS: Record<ProblemCode, string> = {
   method_not_allowed: 'Use a method from the Allow header.',
   upgrade_not_supported: 'Connect to the target directly for WebSocket traffic.',
   payload_too_large: 'Send a smaller body.',
+  unsupported_media_type: 'Send the body as application/json.',
   internal_error: 'Retry later; report the request id if it keeps failing.',
 };
 

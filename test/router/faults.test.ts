@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -136,6 +138,80 @@ describe('router fault injection and admin API', { timeout: 60_000 }, () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(body.code).toBe('invalid_request');
+  });
+
+  // Sends a fault body with the given content-type or with none, which fetch cannot do because
+  // it adds text/plain to a string body.
+  async function postFault(body: string, contentType: string | undefined) {
+    const headers = contentType === undefined ? auth : { ...auth, 'content-type': contentType };
+    const response = await request(`${url}/router/faults`, { method: 'POST', headers, body });
+    const text = await response.body.text();
+    return { status: response.statusCode, headers: response.headers, text };
+  }
+
+  async function listFaults(): Promise<unknown[]> {
+    const response = await fetch(`${url}/router/faults`, { headers: auth });
+    return ((await response.json()) as { faults: unknown[] }).faults;
+  }
+
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['text/plain with a charset', 'text/plain;charset=UTF-8'],
+    ['a form', 'application/x-www-form-urlencoded'],
+    ['a JSON suffix type', 'application/merge-patch+json'],
+    ['JSON in another charset', 'application/json; charset=iso-8859-1'],
+    ['a malformed media type', 'json'],
+    ['no content-type', undefined],
+  ])('rejects a fault sent as %s with 415', async (_case, contentType) => {
+    const faultEvents = recordEvents(router, 'fault');
+    const before = await listFaults();
+
+    const sent = await postFault(JSON.stringify({ target: 'primary', fault: 'down' }), contentType);
+    const body = JSON.parse(sent.text) as Record<string, unknown>;
+
+    expect(sent.status).toBe(415);
+    expect(sent.headers['content-type']).toBe('application/problem+json');
+    expect(body.code).toBe('unsupported_media_type');
+    expect(body.hint).toMatch(/application\/json/);
+    expect(await listFaults()).toEqual(before);
+    expect(faultEvents).toEqual([]);
+  });
+
+  it.each([
+    ['application/json', 'application/json'],
+    ['a charset parameter', 'application/json; charset=utf-8'],
+    ['upper case', 'Application/JSON; Charset="UTF-8"'],
+  ])('accepts a fault sent as %s', async (_case, contentType) => {
+    const sent = await postFault(
+      JSON.stringify({ target: 'secondary', fault: 'latency', latency_ms: 1 }),
+      contentType,
+    );
+    const body = JSON.parse(sent.text) as Record<string, unknown>;
+    await removeFault(String(body.id));
+
+    expect(sent.status).toBe(201);
+    expect(body.fault).toBe('latency');
+  });
+
+  // One body sent with content-length, the other chunked, so the limit applies while reading.
+  it.each([
+    ['a declared length', (text: string) => text],
+    ['chunked encoding', (text: string) => Readable.from([text.slice(0, 100), text.slice(100)])],
+  ])('rejects an oversized fault body with %s', async (_case, toBody) => {
+    const before = await listFaults();
+    const text = JSON.stringify({ target: 'primary', fault: 'down', padding: 'x'.repeat(1 << 20) });
+
+    const response = await request(`${url}/router/faults`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: toBody(text),
+    });
+    const body = (await response.body.json()) as Record<string, unknown>;
+
+    expect(response.statusCode).toBe(413);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(body.code).toBe('payload_too_large');
+    expect(await listFaults()).toEqual(before);
   });
 
   it.each([
