@@ -69,11 +69,29 @@ async function main(): Promise<void> {
   try {
     await router.listen();
   } catch (error) {
-    logger.fatal({ err: error, host: config.host, port: config.port }, 'router failed to listen');
     await router.close();
+    process.stderr.write(`${describeListenError(error, config.host, config.port)}\n`);
     process.exit(1);
   }
   stopOnSignals(router, logger);
+}
+
+// Describes the error in one sentence for the terminal instead of a log line with a stack,
+// because the usual cause is a port held by another process, which a flag works around.
+function describeListenError(error: unknown, host: string, port: number): string {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  if (code === 'EADDRINUSE') {
+    return (
+      `Port ${port} on ${host} is in use; stop the process that holds it, or pass --port N ` +
+      'to listen on another port.'
+    );
+  }
+
+  const reason = code ?? (error instanceof Error ? error.message : String(error));
+  return (
+    `The router cannot listen on ${host}:${port} (${reason}); ` +
+    'pass --host or --port to change the address.'
+  );
 }
 
 await main();

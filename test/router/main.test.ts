@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { type AddressInfo, type Server, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,11 +16,23 @@ function runMain(args: string[], env: Record<string, string> = {}) {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  return { child, stderr: () => stderr };
+  return { child, stdout: () => stdout, stderr: () => stderr };
+}
+
+// Listens on a free loopback port, so the router under test finds it in use.
+async function occupyPort(): Promise<Server> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
 }
 
 describe('router main', { timeout: 60_000 }, () => {
@@ -61,6 +74,29 @@ describe('router main', { timeout: 60_000 }, () => {
     expect(healthBody.service).toBe('cloud');
     expect(statusBody).toMatchObject({ active: 'primary', service: 'router' });
     expect(code).toBe(0);
+  });
+
+  it('exits 1 with one sentence when the port is in use', async () => {
+    const [primary, secondary] = processes;
+    if (primary === undefined || secondary === undefined) {
+      throw new Error('beforeAll did not start the cloud and edge targets');
+    }
+    const occupied = await occupyPort();
+    const { port } = occupied.address() as AddressInfo;
+
+    const { child, stdout, stderr } = runMain(
+      ['--primary', primary.url, '--secondary', secondary.url, '--port', String(port)],
+      { HAPPY_ADMIN_TOKEN: ADMIN_TOKEN },
+    );
+    const [code] = await once(child, 'exit');
+    occupied.close();
+
+    expect(code).toBe(1);
+    expect(stderr().trim()).toBe(
+      `Port ${port} on 127.0.0.1 is in use; stop the process that holds it, or pass --port N ` +
+        'to listen on another port.',
+    );
+    expect(stdout()).toBe('');
   });
 
   it('exits 2 on invalid arguments', async () => {
