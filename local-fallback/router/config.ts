@@ -120,8 +120,8 @@ const failoverSchema = z
     path: ['maxStableMs'],
   });
 
-/** Schema of the whole router configuration; see {@link RouterConfig} for the fields. */
-export const routerConfigSchema = z.strictObject({
+// Fields of the router configuration, each checked on its own. The schema below compares them.
+const routerFieldsSchema = z.strictObject({
   /** Address the router listens on. @default '127.0.0.1' */
   host: z.string().min(1).default('127.0.0.1'),
   /** Port the router listens on; 0 picks a free one. @default 8000 */
@@ -141,6 +141,44 @@ export const routerConfigSchema = z.strictObject({
   }),
   failover: failoverSchema.prefault({}),
 });
+
+/**
+ * Schema of the whole router configuration; see {@link RouterConfig} for the fields. Both
+ * targets must be different, because a router whose secondary is its primary has nowhere to
+ * fail over to.
+ */
+export const routerConfigSchema = routerFieldsSchema.superRefine(rejectSameTarget, {
+  when: () => true,
+});
+
+// Compares the URLs as the proxy uses them: origin and path, without trailing slashes. It runs
+// even when other fields are invalid (`when`), so that one error lists every problem.
+function rejectSameTarget(input: unknown, context: z.RefinementCtx): void {
+  if (typeof input !== 'object' || input === null) {
+    return;
+  }
+  const targets = (input as { targets?: Record<string, { url?: unknown } | undefined> }).targets;
+  const primary = targetKey(targets?.primary?.url);
+  const secondaryUrl = targets?.secondary?.url;
+  if (primary === undefined || primary !== targetKey(secondaryUrl)) {
+    return;
+  }
+
+  context.addIssue({
+    code: 'custom',
+    path: ['targets', 'secondary', 'url'],
+    input: secondaryUrl,
+    message: 'is the same target as targets.primary.url, which leaves nothing to fail over to',
+  });
+}
+
+function targetKey(url: unknown): string | undefined {
+  if (typeof url !== 'string' || !URL.canParse(url)) {
+    return undefined;
+  }
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+}
 
 /** Validated router configuration with every default filled in. */
 export type RouterConfig = z.output<typeof routerConfigSchema>;

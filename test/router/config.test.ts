@@ -1,10 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 import { describe, expect, it } from 'vitest';
 
 import {
   RouterConfigInvalidError,
+  type RouterConfigInput,
   loadRouterConfig,
   parseRouterConfig,
 } from '../../local-fallback/router/index.js';
+
+const EXAMPLE_FILE = fileURLToPath(
+  new URL('../../local-fallback/router/router.example.json', import.meta.url),
+);
 
 const urls = {
   primary: { url: 'http://127.0.0.1:8001' },
@@ -69,6 +77,62 @@ describe('parseRouterConfig', () => {
     expect(problems).toContainEqual(
       expect.stringMatching(/^targets\.secondary\.healthCheck\.timeoutMs: /),
     );
+  });
+
+  it.each([
+    ['the same URL', 'http://127.0.0.1:8001', 'http://127.0.0.1:8001'],
+    ['a trailing slash', 'http://127.0.0.1:8001/stage', 'http://127.0.0.1:8001/stage/'],
+    ['the default port and upper case', 'http://Example.com:80', 'http://example.com'],
+  ])('rejects one target for both roles with %s', (_case, primary, secondary) => {
+    const problems = problemsOf(() =>
+      parseRouterConfig({ targets: { primary: { url: primary }, secondary: { url: secondary } } }),
+    );
+
+    expect(problems).toEqual([
+      expect.stringMatching(/^targets\.secondary\.url: .*same target as targets\.primary\.url/),
+    ]);
+  });
+
+  it('lists the same URL with the other problems', () => {
+    const problems = problemsOf(() =>
+      parseRouterConfig({
+        port: -1,
+        targets: {
+          primary: { url: 'http://127.0.0.1:8001' },
+          secondary: { url: 'http://127.0.0.1:8001', connections: 0 },
+        },
+      }),
+    );
+
+    expect(problems).toHaveLength(3);
+    expect(problems).toContainEqual(expect.stringMatching(/^port: /));
+    expect(problems).toContainEqual(expect.stringMatching(/^targets\.secondary\.connections: /));
+    expect(problems).toContainEqual(expect.stringMatching(/^targets\.secondary\.url: .*same/));
+  });
+
+  it('accepts targets that differ only in their path', () => {
+    const config = parseRouterConfig({
+      targets: {
+        primary: { url: 'http://127.0.0.1:8001/cloud' },
+        secondary: { url: 'http://127.0.0.1:8001/edge' },
+      },
+    });
+
+    expect(config.targets.secondary.url).toBe('http://127.0.0.1:8001/edge');
+  });
+
+  it('reads the example file, which shows the defaults', () => {
+    const example = JSON.parse(readFileSync(EXAMPLE_FILE, 'utf8')) as RouterConfigInput;
+
+    const config = parseRouterConfig(example);
+    const defaults = parseRouterConfig({
+      targets: {
+        primary: { url: example.targets.primary.url },
+        secondary: { url: example.targets.secondary.url, breaker: { kind: 'sampling' } },
+      },
+    });
+
+    expect(config).toEqual(defaults);
   });
 
   it('never shows the admin token in a problem', () => {
