@@ -59,16 +59,26 @@ export const APP_METRICS_NAMESPACE = 'HappyOS';
 
 /**
  * Names of the app's own metrics, published with Powertools Metrics (embedded metric format) and
- * the single dimension `service`. The dashboard and the alarms read exactly these.
+ * the dimension `service`. The dashboard and the alarms read exactly these. The health router's
+ * flips are not among them, because the router runs outside AWS: its Prometheus `GET /metrics`
+ * counts them as `happy_router_flips_total`.
  */
 export const APP_METRICS = {
-  /** Count of 5xx responses a handler returned. */
+  /**
+   * Count of 5xx responses a handler returned. Each API function also publishes every 5xx it
+   * returns under this name with a second dimension, {@link FUNCTION_METRIC_DIMENSION}.
+   */
   responses5xx: 'Responses5xx',
   /** 1 while a circuit breaker guarding a dependency is open, published at each transition. */
   breakerOpen: 'BreakerOpen',
-  /** Count of flips between cloud and edge, published by the health router. */
-  failoverFlips: 'FailoverFlips',
 } as const;
+
+/**
+ * Dimension that names the function, such as `memory`, in the per-function copy of
+ * `Responses5xx` (dimensions `service` and this one). Its deployment rolls back on that copy,
+ * because a handler turns errors into 500 responses, which Lambda does not count as errors.
+ */
+export const FUNCTION_METRIC_DIMENSION = 'function';
 
 /** Resources a function may use; the API stack grants exactly these. */
 export interface FunctionAccess {

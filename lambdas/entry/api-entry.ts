@@ -17,7 +17,12 @@ import {
 import type { AwsPartsFactory } from './cloud-aws.js';
 import { parseCloudEnvironment, requireAwsParts, type FunctionNeeds } from './environment.js';
 import { withIdempotentWrites, type ApiHandler } from './idempotent-writes.js';
-import { createFunctionRuntime, type FunctionRuntime } from './runtime.js';
+import {
+  createFunctionRuntime,
+  publishFunction5xx,
+  RESPONSES_5XX_METRIC,
+  type FunctionRuntime,
+} from './runtime.js';
 
 /** Builds the handler of one function from the services, such as `createMemoryHandler`. */
 export type HandlerFactory = (services: HandlerServices) => HttpHandler;
@@ -70,6 +75,9 @@ export function createApiEntry(
     }
     const httpEvent = isHttpEvent(event) ? event : toHttpEvent(event);
     const result = await serve(runtime, current, httpEvent, context);
+    // Counts every 5xx the function returns, whichever layer made it, so a deployment that
+    // returns 500 for every request rolls back although Lambda counts no error.
+    if ((result.statusCode ?? 200) >= 500) publishFunction5xx(runtime.metrics, needs.name);
     return restApi ? toRestResult(result) : result;
   };
   return Object.assign(handler, { close: () => runtime.node.close() });
@@ -127,7 +135,7 @@ function startFailure(
     routeKey: event.routeKey,
     error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
   });
-  runtime.metrics.addMetric('Responses5xx', MetricUnit.Count, 1);
+  runtime.metrics.addMetric(RESPONSES_5XX_METRIC, MetricUnit.Count, 1);
   runtime.metrics.publishStoredMetrics();
   const unavailable = new HappyError(503, 'service_unavailable', 'The service could not start.', {
     hint: 'Retry later; safe requests are retried on the edge by the health router.',

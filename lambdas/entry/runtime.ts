@@ -16,6 +16,30 @@ import { SecretsManagerValues } from './secrets.js';
  */
 export const BREAKER_OPEN_METRIC = 'BreakerOpen';
 
+/**
+ * Name of the metric that counts 5xx responses (`APP_METRICS.responses5xx` in
+ * lib/lambda-entries.ts). Each API function publishes it twice: with the `service` dimension
+ * alone, for the dashboard and the service alarm, and once more per function.
+ */
+export const RESPONSES_5XX_METRIC = 'Responses5xx';
+
+/**
+ * Dimension that names the function in the per-function 5xx count, on which its deployment
+ * rolls back (`FUNCTION_METRIC_DIMENSION` in lib/lambda-entries.ts).
+ */
+export const FUNCTION_DIMENSION = 'function';
+
+/**
+ * Publishes one 5xx response of `functionName` at once, as its own EMF record with the
+ * dimensions `service` and {@link FUNCTION_DIMENSION}. A single-metric record keeps the extra
+ * dimension off the function's other metrics and off the per-service 5xx count.
+ */
+export function publishFunction5xx(metrics: Metrics, functionName: string): void {
+  const record = metrics.singleMetric();
+  record.addDimension(FUNCTION_DIMENSION, functionName);
+  record.addMetric(RESPONSES_5XX_METRIC, MetricUnit.Count, 1);
+}
+
 /** State that a function keeps for the life of its instance. */
 export interface FunctionRuntime {
   readonly logger: Logger;

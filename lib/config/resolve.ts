@@ -206,8 +206,36 @@ function readFailover(read: SettingsReader, local: boolean): FailoverConfig | un
       );
     }
   }
+  rejectFailoverLoops(read, failoverDomain, { cloudDomain, edgeEndpoint });
   if (!hostedZoneId || !hostedZoneName || !failoverDomain || !cloudDomain || !edgeEndpoint) {
     return undefined;
   }
   return { hostedZoneId, hostedZoneName, failoverDomain, cloudDomain, edgeEndpoint };
+}
+
+/**
+ * Records a problem for each failover record that would point at its own name: the PRIMARY
+ * record targets `cloudDomain` and the SECONDARY one `edgeEndpoint`, both under the name
+ * `failoverDomain`. A CNAME that names itself resolves to no address.
+ */
+function rejectFailoverLoops(
+  read: SettingsReader,
+  failoverDomain: string | undefined,
+  targets: { readonly cloudDomain: string | undefined; readonly edgeEndpoint: string | undefined },
+): void {
+  if (!failoverDomain) return;
+  if (targets.cloudDomain === failoverDomain) {
+    read.problem(
+      `cloudDomain: ${failoverDomain} is the failover domain itself, so the PRIMARY record ` +
+        'would point at its own name; ' +
+        `set cloudDomain to another name of the API, or leave it out for cloud.${failoverDomain}.`,
+    );
+  }
+  if (targets.edgeEndpoint === failoverDomain) {
+    read.problem(
+      `edgeEndpoint: ${failoverDomain} is the failover domain itself, so the SECONDARY ` +
+        'record would point at its own name; set edgeEndpoint to the host name of the edge ' +
+        'service.',
+    );
+  }
 }

@@ -7,10 +7,11 @@ import {
   type IWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { APP_METRICS } from '../lambda-entries.js';
+import { APP_METRICS, TASK_WORKER } from '../lambda-entries.js';
 import {
   appMetric,
   cacheMetric,
+  function5xxMetric,
   healthCheckMetric,
   type MonitoredResources,
 } from './monitored-resources.js';
@@ -30,8 +31,9 @@ function graph(title: string, left: IMetric[], right: IMetric[] = []): GraphWidg
 
 /**
  * One CloudWatch dashboard for the cloud path, a row per layer: the API, the functions,
- * OpenSearch, the cache, the task queue, and the app's own failover and breaker metrics with the
- * Route 53 health check.
+ * OpenSearch, the cache, the task queue, and the app's own 5xx and breaker metrics with the
+ * Route 53 health check. The health router's flips are not in CloudWatch: it runs outside AWS
+ * and counts them on its Prometheus `GET /metrics`.
  */
 export class AppDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -126,20 +128,43 @@ export class AppDashboard extends Construct {
 
   private queueAndAppRow(r: MonitoredResources): IWidget[] {
     const app = (name: string, statistic?: string) => appMetric(r.service, name, statistic);
-    const health = r.healthCheckId
-      ? [healthCheckMetric(r.healthCheckId).with({ label: 'Route 53 health check (1 = healthy)' })]
-      : [];
+    // The task worker returns no HTTP responses, so it has no 5xx count.
+    const per5xx = r.functions
+      .filter(({ name }) => name !== TASK_WORKER)
+      .map(({ name }) => function5xxMetric(r.service, name).with({ label: `${name} 5xx` }));
     return [
       graph(
         'Task queue: oldest message (s) and dead letters',
         [r.queue.metricApproximateAgeOfOldestMessage()],
         [r.deadLetterQueue.metricApproximateNumberOfMessagesVisible()],
       ),
-      graph('Handlers: 5xx responses and open breakers', [
-        app(APP_METRICS.responses5xx),
-        app(APP_METRICS.breakerOpen, 'Maximum'),
-      ]),
-      graph('Failover: flips and health check', [app(APP_METRICS.failoverFlips)], health),
+      graph(
+        'Handlers: 5xx responses and open breakers',
+        [app(APP_METRICS.responses5xx).with({ label: 'all functions 5xx' }), ...per5xx],
+        [app(APP_METRICS.breakerOpen, 'Maximum')],
+      ),
+      failoverWidget(r.healthCheckId),
     ];
   }
+}
+
+/**
+ * Returns the graph of the Route 53 health check, or without DNS failover a note on where the
+ * health router's flips are counted.
+ */
+function failoverWidget(healthCheckId: string | undefined): IWidget {
+  if (!healthCheckId) {
+    return new TextWidget({
+      markdown:
+        '**Failover**: DNS failover is off in this installation. The health router counts ' +
+        'its flips as `happy_router_flips_total` on its own `GET /metrics` (Prometheus), ' +
+        'outside CloudWatch.',
+      width: WIDTH,
+      height: HEIGHT,
+    });
+  }
+  const health = healthCheckMetric(healthCheckId).with({
+    label: 'Route 53 health check (1 = healthy)',
+  });
+  return graph('Failover: Route 53 health check', [health]);
 }

@@ -9,6 +9,15 @@ import {
 import { Construct } from 'constructs';
 import type { FailoverConfig } from '../config/index.js';
 
+/**
+ * Text the Route 53 health check looks for in the body of the cloud's `GET /health`. That body
+ * ends with this field, as `JSON.stringify` writes it, whether its status is `healthy` or
+ * `degraded` (a cache, queue or bucket down, still served with 200). A 503 fails the check by
+ * its status code alone. Error pages of API Gateway or of a proxy lack the field, and the edge
+ * writes `"service":"edge"`.
+ */
+export const HEALTH_CHECK_SEARCH_STRING = '"service":"cloud"';
+
 /** Properties of {@link FailoverRecords}. */
 export interface FailoverRecordsProps {
   readonly failover: FailoverConfig;
@@ -22,9 +31,10 @@ export interface FailoverRecordsProps {
 
 /**
  * DNS failover between the cloud and the edge. A Route 53 health check probes
- * `https://<cloudDomain>/health` every 10 s and expects `"healthy"` in the body. While that
- * check passes, the PRIMARY CNAME record of `failoverDomain` points at the API, and otherwise
- * the SECONDARY record points at the edge.
+ * `https://<cloudDomain>/health` every 10 s and expects a 2xx or 3xx status with
+ * {@link HEALTH_CHECK_SEARCH_STRING} in the first 5,120 bytes of the body. While that check
+ * passes, the PRIMARY CNAME record of `failoverDomain` points at the API, and otherwise the
+ * SECONDARY record points at the edge.
  *
  * With 10 s between probes and 3 failures in a row, Route 53 marks the API unhealthy about 30 s
  * after it fails. Resolvers pick up the edge once `ttl` has passed after that.
@@ -45,8 +55,7 @@ export class FailoverRecords extends Construct {
       fqdn: failover.cloudDomain,
       port: 443,
       resourcePath: '/health',
-      // With the quotes, "unhealthy" in a body does not match.
-      searchString: '"healthy"',
+      searchString: HEALTH_CHECK_SEARCH_STRING,
       requestInterval: Duration.seconds(10),
       failureThreshold: 3,
       enableSNI: true,

@@ -26,12 +26,17 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionName } from '../lambda-entries.js';
 import { BUNDLE_HANDLER, functionCode } from './bundling.js';
+import { function5xxMetric } from './monitored-resources.js';
 
 /** Properties of {@link HandlerFunction}. */
 export interface HandlerFunctionProps {
   readonly name: FunctionName;
   /** Physical function name, such as `happy-os-dev-memory`. */
   readonly functionName: string;
+  /**
+   * Environment variables. `POWERTOOLS_SERVICE_NAME` is also the `service` dimension of the 5xx
+   * alarm's metric, and without it Powertools publishes `service_undefined`.
+   */
   readonly environment: Record<string, string>;
   readonly vpc: IVpc;
   readonly subnets: SubnetSelection;
@@ -59,8 +64,9 @@ const PLACEHOLDER_CODE =
 /**
  * One Lambda function of the cloud path (nodejs22.x on arm64, in the VPC, traced with X-Ray),
  * its log group, a `live` alias that callers use, and alarms on the alias for errors and p99
- * duration. With `deploymentConfig`, CodeDeploy shifts traffic to each new version gradually
- * and rolls back when either alarm fires.
+ * duration, plus one on the 5xx responses the function returns. With `deploymentConfig`,
+ * CodeDeploy shifts traffic to each new version gradually and rolls back when any of the three
+ * fires.
  *
  * The function's role starts with only what running in the VPC and logging need; the stack
  * grants each function its own resources.
@@ -71,6 +77,8 @@ export class HandlerFunction extends Construct {
   readonly alias: Alias;
   readonly errorsAlarm: IAlarm;
   readonly durationAlarm: IAlarm;
+  /** Alarm on the 5xx responses of this function alone (`Responses5xx` by `function`). */
+  readonly responses5xxAlarm: IAlarm;
   readonly deploymentGroup?: LambdaDeploymentGroup;
 
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
@@ -143,7 +151,28 @@ export class HandlerFunction extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.responses5xxAlarm = this.createResponses5xxAlarm(props);
     if (props.deploymentConfig) this.deploymentGroup = this.createDeployment(props);
+  }
+
+  /**
+   * Creates the alarm on the function's own 5xx count. The handlers turn errors into 500
+   * responses, so Lambda counts no error when every request fails. The function publishes each
+   * 5xx it returns with its own `function` dimension, and this alarm reads that count. Like the Lambda metrics of the alias, it covers both versions
+   * during a canary. The task worker returns no HTTP responses, so its alarm gets no data and
+   * never fires.
+   */
+  private createResponses5xxAlarm(props: HandlerFunctionProps): Alarm {
+    const service = props.environment.POWERTOOLS_SERVICE_NAME ?? 'service_undefined';
+    return new Alarm(this, 'Responses5xxAlarm', {
+      alarmDescription: `${props.functionName}: 3 or more 5xx responses in a minute.`,
+      metric: function5xxMetric(service, props.name),
+      // Three, so that one dependency blip that ends in a single 503 does not roll back.
+      threshold: 3,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
   }
 
   private createRole(logGroup: LogGroup): Role {
@@ -172,7 +201,7 @@ export class HandlerFunction extends Construct {
       alias: this.alias,
       ...(props.application ? { application: props.application } : {}),
       ...(props.deploymentConfig ? { deploymentConfig: props.deploymentConfig } : {}),
-      alarms: [this.errorsAlarm, this.durationAlarm],
+      alarms: [this.errorsAlarm, this.durationAlarm, this.responses5xxAlarm],
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
     });
     Validations.of(group.role).acknowledge({

@@ -3,7 +3,11 @@ import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { APP_METRICS_NAMESPACE } from '../lambda-entries.js';
+import {
+  APP_METRICS,
+  APP_METRICS_NAMESPACE,
+  FUNCTION_METRIC_DIMENSION,
+} from '../lambda-entries.js';
 
 /** The API's metrics; both HTTP APIs and REST APIs offer these methods. */
 export interface ApiMetricSource {
@@ -48,6 +52,17 @@ export function appMetric(service: string, metricName: string, statistic = 'Sum'
     metricName,
     dimensionsMap: { service },
     statistic,
+    period: Duration.minutes(1),
+  });
+}
+
+/** Returns the per-function copy of `Responses5xx` that a function's deployment rolls back on. */
+export function function5xxMetric(service: string, functionName: string): Metric {
+  return new Metric({
+    namespace: APP_METRICS_NAMESPACE,
+    metricName: APP_METRICS.responses5xx,
+    dimensionsMap: { service, [FUNCTION_METRIC_DIMENSION]: functionName },
+    statistic: 'Sum',
     period: Duration.minutes(1),
   });
 }

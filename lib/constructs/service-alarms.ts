@@ -40,7 +40,7 @@ const ABOVE = ComparisonOperator.GREATER_THAN_THRESHOLD;
 /**
  * Alarms on the signals that need a person: API error rate and latency, function errors and
  * throttles, OpenSearch health and capacity, cache pressure, stuck or dead-lettered tasks, and
- * the app's own 5xx, breaker and failover metrics. Each one notifies `action` when it fires and
+ * the app's own 5xx and breaker metrics. Each one notifies `action` when it fires and
  * when it recovers. Missing data counts as not breaching, because idle periods publish none.
  */
 export class ServiceAlarms extends Construct {
@@ -227,12 +227,6 @@ function queueAndAppSpecs(r: MonitoredResources): AlarmSpec[] {
       id: 'BreakerOpen',
       description: 'A circuit breaker guarding a dependency is open.',
       metric: appMetric(r.service, APP_METRICS.breakerOpen, 'Maximum'),
-      threshold: 1,
-    },
-    {
-      id: 'FailoverFlip',
-      description: 'The health router flipped traffic between cloud and edge.',
-      metric: appMetric(r.service, APP_METRICS.failoverFlips),
       threshold: 1,
     },
   ];

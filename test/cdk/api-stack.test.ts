@@ -1,7 +1,14 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ROUTES, routeKeyOf } from '../../lambdas/handlers/routes.js';
-import { accessOf, allFunctionNames, type FunctionName } from '../../lib/lambda-entries.js';
+import {
+  accessOf,
+  allFunctionNames,
+  APP_METRICS,
+  APP_METRICS_NAMESPACE,
+  FUNCTION_METRIC_DIMENSION,
+  type FunctionName,
+} from '../../lib/lambda-entries.js';
 import {
   actionsOf,
   statementsOfRole,
@@ -165,7 +172,7 @@ describe('ApiStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
         'CodeDeployDefault.LambdaCanary10Percent5Minutes',
       );
       expect(group.Properties.AlarmConfiguration.Enabled).toBe(true);
-      expect(group.Properties.AlarmConfiguration.Alarms).toHaveLength(2);
+      expect(group.Properties.AlarmConfiguration.Alarms).toHaveLength(3);
       expect(group.Properties.AutoRollbackConfiguration.Events).toEqual(
         expect.arrayContaining(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM']),
       );
@@ -177,5 +184,37 @@ describe('ApiStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       Dimensions: Match.arrayWith([{ Name: 'Resource', Value: Match.anyValue() }]),
     });
     api.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Threshold: 1 });
+  });
+
+  it('rolls each function back on its own 5xx responses', () => {
+    const synth = synthHappyOs();
+    const api = synth.template(synth.stacks.api);
+
+    for (const name of allFunctionNames()) {
+      const handler = synth.stacks.api.functions[name];
+      const alarmId = synth.stacks.api.getLogicalId(
+        handler.responses5xxAlarm.node.defaultChild as never,
+      );
+      const groupId = synth.stacks.api.getLogicalId(
+        handler.deploymentGroup?.node.defaultChild as never,
+      );
+      const group = api.findResources('AWS::CodeDeploy::DeploymentGroup')[groupId];
+
+      expect(api.findResources('AWS::CloudWatch::Alarm')[alarmId]?.Properties).toMatchObject({
+        Namespace: APP_METRICS_NAMESPACE,
+        MetricName: APP_METRICS.responses5xx,
+        Dimensions: expect.arrayContaining([
+          { Name: 'service', Value: 'happy-os-dev' },
+          { Name: FUNCTION_METRIC_DIMENSION, Value: name },
+        ]),
+        Statistic: 'Sum',
+        Period: 60,
+        Threshold: 3,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      expect(group?.Properties.AlarmConfiguration.Alarms, name).toContainEqual({
+        Name: { Ref: alarmId },
+      });
+    }
   });
 });

@@ -101,8 +101,27 @@ describe('resolveConfig', () => {
       { ...FAILOVER_SETTINGS, failoverDomain: 'api.example.org' },
       'failoverDomain: api.example.org is not a subdomain of the hosted zone example.com',
     ],
+    [
+      { ...FAILOVER_SETTINGS, edgeEndpoint: 'api.example.com' },
+      'edgeEndpoint: api.example.com is the failover domain itself',
+    ],
+    [
+      { ...FAILOVER_SETTINGS, cloudDomain: 'api.example.com' },
+      'cloudDomain: api.example.com is the failover domain itself',
+    ],
   ])('rejects %o', (settings, problem) => {
     expect(problemsOf(settings)).toEqual([expect.stringContaining(problem)]);
+  });
+
+  it('lists both failover names that equal the failover domain', () => {
+    const settings = { cloudDomain: 'api.example.com', edgeEndpoint: 'api.example.com' };
+
+    const problems = problemsOf({ ...FAILOVER_SETTINGS, ...settings });
+
+    expect(problems).toEqual([
+      expect.stringContaining('cloudDomain: api.example.com is the failover domain itself'),
+      expect.stringContaining('edgeEndpoint: api.example.com is the failover domain itself'),
+    ]);
   });
 
   it('derives the cloud domain from the failover domain', () => {

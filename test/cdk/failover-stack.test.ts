@@ -1,6 +1,61 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { HEALTH_CHECK_SEARCH_STRING } from '../../lib/constructs/failover-records.js';
+import { RedisHealthProbe } from '../../lambdas/adapters/redis/index.js';
+import type { RedisGateway } from '../../lambdas/adapters/redis/gateway.js';
+import { runProbe } from '../../lambdas/adapters/sqs/health-probe.js';
+import { HealthService } from '../../lambdas/core/health.js';
+import { createHealthHandler, type HandlerServices } from '../../lambdas/handlers/index.js';
+import type { AppLogger, HealthProbe } from '../../lambdas/ports/index.js';
+import { apiGatewayEvent, lambdaContext } from '../support/events.js';
 import { FAILOVER_SETTINGS, SYNTH_TIMEOUT_MS, synthHappyOs } from './support.js';
+
+/** Route 53 looks for the search string only in the first 5,120 bytes of the body. */
+const ROUTE53_SEARCHED_BYTES = 5120;
+
+const silentLogger: AppLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silentLogger,
+};
+
+const passing = (name: string): HealthProbe => ({
+  name,
+  check: async () => ({ name, status: 'pass', latencyMs: 1.234 }),
+});
+
+/** A probe that reports `warn` with the detail the SQS and S3 probes write on failure. */
+const warning = (name: string): HealthProbe => ({
+  name,
+  check: () =>
+    runProbe(name, 'task submissions fail until it recovers', async () => {
+      throw new Error('connection reset');
+    }),
+});
+
+const redisDown = new RedisHealthProbe({
+  ping: async () => {
+    throw new Error('connection refused');
+  },
+} as unknown as RedisGateway);
+
+/** Returns the status and body of the cloud's `GET /health` with these probes. */
+async function cloudHealth(probes: HealthProbe[]): Promise<{ status: number; body: string }> {
+  const services = {
+    service: 'cloud',
+    logger: silentLogger,
+    health: new HealthService(probes),
+  } as unknown as HandlerServices;
+  const handler = createHealthHandler(services);
+
+  const result = await handler(
+    apiGatewayEvent({ method: 'GET', route: '/health' }),
+    lambdaContext(),
+  );
+  return { status: result.statusCode ?? 0, body: result.body ?? '' };
+}
 
 describe('FailoverStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
   it('is absent without failover settings', () => {
@@ -25,12 +80,44 @@ describe('FailoverStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
         FullyQualifiedDomainName: 'cloud.api.example.com',
         Port: 443,
         ResourcePath: '/health',
-        SearchString: '"healthy"',
+        SearchString: '"service":"cloud"',
         RequestInterval: 10,
         FailureThreshold: 3,
         EnableSNI: true,
       }),
     });
+  });
+
+  it.each([
+    ['healthy', [passing('opensearch'), passing('redis'), passing('sqs'), passing('s3')]],
+    ['degraded by the cache', [passing('opensearch'), redisDown, passing('sqs'), passing('s3')]],
+    [
+      'degraded by everything else',
+      [passing('opensearch'), redisDown, warning('sqs'), warning('s3')],
+    ],
+  ])('matches the %s cloud /health body', async (_case, probes) => {
+    const { status, body } = await cloudHealth(probes);
+    const end = body.indexOf(HEALTH_CHECK_SEARCH_STRING) + HEALTH_CHECK_SEARCH_STRING.length;
+
+    expect(status).toBe(200);
+    expect(body).toContain(HEALTH_CHECK_SEARCH_STRING);
+    expect(Buffer.byteLength(body.slice(0, end))).toBeLessThanOrEqual(ROUTE53_SEARCHED_BYTES);
+  });
+
+  it('fails on a degraded body under the old search string', async () => {
+    const { status, body } = await cloudHealth([passing('opensearch'), redisDown]);
+
+    expect(status).toBe(200);
+    expect(body).toContain('"status":"degraded"');
+    expect(body).not.toContain('"healthy"');
+  });
+
+  it.each([
+    ['API Gateway', '{"message":"Not Found"}'],
+    ['a proxy', '<html><body><h1>502 Bad Gateway</h1></body></html>'],
+    ['the edge', '{"status":"healthy","checks":[],"service":"edge"}'],
+  ])('does not match a body from %s', (_source, body) => {
+    expect(body).not.toContain(HEALTH_CHECK_SEARCH_STRING);
   });
 
   it('points the failover name at the cloud, then the edge', () => {

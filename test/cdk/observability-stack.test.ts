@@ -1,6 +1,11 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { SYNTH_TIMEOUT_MS, synthHappyOs } from './support.js';
+import {
+  apiFunctionNames,
+  APP_METRICS,
+  FUNCTION_METRIC_DIMENSION,
+} from '../../lib/lambda-entries.js';
+import { FAILOVER_SETTINGS, SYNTH_TIMEOUT_MS, synthHappyOs } from './support.js';
 
 function dashboardBody(resources: ReturnType<Template['findResources']>): string {
   return JSON.stringify(Object.values(resources)[0]?.Properties.DashboardBody);
@@ -31,10 +36,47 @@ describe('ObservabilityStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       'ApproximateNumberOfMessagesVisible',
       'Responses5xx',
       'BreakerOpen',
-      'FailoverFlips',
     ];
     for (const metric of metrics) expect(body, metric).toContain(`\\"${metric}\\"`);
     expect(body).not.toContain('HealthCheckStatus');
+  });
+
+  it('reads no metric that nothing in AWS publishes', () => {
+    const { stacks, template } = synthHappyOs(FAILOVER_SETTINGS);
+    const observability = JSON.stringify(template(stacks.observability).toJSON());
+
+    expect(observability).not.toContain('FailoverFlips');
+    expect(observability).toContain('HealthCheckStatus');
+  });
+
+  it('points to the router for flips without DNS failover', () => {
+    const { stacks, template } = synthHappyOs();
+    const body = dashboardBody(
+      template(stacks.observability).findResources('AWS::CloudWatch::Dashboard'),
+    );
+
+    expect(body).toContain('happy_router_flips_total');
+  });
+
+  it('shows the 5xx count of each function', () => {
+    const { stacks, template } = synthHappyOs();
+    const body = dashboardBody(
+      template(stacks.observability).findResources('AWS::CloudWatch::Dashboard'),
+    );
+
+    for (const name of apiFunctionNames()) {
+      // The dashboard lists dimensions sorted by name.
+      const metric = [
+        APP_METRICS.responses5xx,
+        FUNCTION_METRIC_DIMENSION,
+        name,
+        'service',
+        'happy-os-dev',
+      ]
+        .map((part) => `\\"${part}\\"`)
+        .join(',');
+      expect(body, name).toContain(metric);
+    }
   });
 
   it('sends alarms to an encrypted topic', () => {
@@ -62,7 +104,6 @@ describe('ObservabilityStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
     ['AWS/Lambda', 'Throttles'],
     ['HappyOS', 'BreakerOpen'],
-    ['HappyOS', 'FailoverFlips'],
   ])('alarms on %s %s', (namespace, metricName) => {
     const { stacks, template } = synthHappyOs();
 
