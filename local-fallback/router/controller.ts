@@ -93,6 +93,10 @@ export class FailoverController {
     }
 
     const failure = outcome.failure;
+    if (failure?.kind === 'abandoned') {
+      // Cancelled by the flip itself, so it shows nothing new about the target.
+      return;
+    }
     if (failure === undefined) {
       // Assigned rather than deleted: a delete on every success can turn the object into a
       // slow dictionary.
@@ -245,6 +249,8 @@ export class FailoverController {
     if (event.to === 'secondary') {
       // This flip has measured the failure, so a later outage must not start from it.
       this.#firstLiveFailureAt.primary = undefined;
+      // Safe requests still waiting on the primary go to the edge now, not at their timeout.
+      targets.primary.waiting.cancelAll();
       // Recovery needs fresh passing checks, even when the flip came from traffic alone.
       this.#markDown(targets.primary, event.reason, event.at);
     }

@@ -17,6 +17,31 @@ export interface ResponseSink {
   destroy(error: Error): void;
 }
 
+/**
+ * Requests in flight to one target that may still go to the other target and have no response
+ * headers yet. When traffic flips away from the target, the router cancels them, so they go to
+ * the other target at once instead of waiting for this one's timeout.
+ */
+export class WaitingRequests {
+  readonly #cancels = new Set<() => void>();
+
+  /** Adds the cancel callback of one request and returns a function that removes it. */
+  add(cancel: () => void): () => void {
+    this.#cancels.add(cancel);
+    return () => this.#cancels.delete(cancel);
+  }
+
+  /** Cancels every waiting request and returns how many there were. */
+  cancelAll(): number {
+    const cancels = [...this.#cancels];
+    this.#cancels.clear();
+    for (const cancel of cancels) {
+      cancel();
+    }
+    return cancels.length;
+  }
+}
+
 /** One request to one target. */
 export interface ExchangeRequest {
   readonly method: string;
@@ -30,6 +55,8 @@ export interface ExchangeRequest {
   readonly holdFailures: boolean;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
+  /** Set for a request that may go to the other target: it is cancelled there on a flip. */
+  readonly waiting?: WaitingRequests;
 }
 
 /**
@@ -112,6 +139,20 @@ class ClientAbortedError extends Error {
   }
 }
 
+class AbandonedError extends Error {
+  constructor() {
+    super('traffic flipped to the other target before the response started');
+  }
+}
+
+/** Failure of a request cancelled by {@link WaitingRequests.cancelAll}. */
+export const ABANDONED_FAILURE: TargetFailure = {
+  kind: 'abandoned',
+  message: 'traffic flipped to the other target before the response started',
+};
+
+const NOT_WAITING = (): void => undefined;
+
 /** undici dispatch handler that streams one response to a {@link ResponseSink}. */
 class ExchangeHandler implements Dispatcher.DispatchHandler {
   #sent = false;
@@ -120,7 +161,9 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   #heldBytes = 0;
   #settled = false;
   #controller: Dispatcher.DispatchController | undefined;
+  #abandoned = false;
   readonly #stopListening: () => void;
+  readonly #stopWaiting: () => void;
 
   constructor(
     private readonly request: ExchangeRequest,
@@ -130,6 +173,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     this.#stopListening = request.clientAbort.onAbort(() => {
       this.#controller?.abort(new ClientAbortedError());
     });
+    this.#stopWaiting = request.waiting?.add(() => this.#abandon()) ?? NOT_WAITING;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -137,6 +181,8 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     this.#controller = controller;
     if (this.request.clientAbort.aborted) {
       controller.abort(new ClientAbortedError());
+    } else if (this.#abandoned) {
+      controller.abort(new AbandonedError());
     }
   }
 
@@ -149,6 +195,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       return;
     }
 
+    this.#stopWaiting();
     this.#status = status;
     if (isFailureStatus(status) && this.request.holdFailures) {
       this.#mode = 'holding';
@@ -192,6 +239,8 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     }
     if (error instanceof ClientAbortedError || this.request.clientAbort.aborted) {
       this.#finish({ kind: 'client_aborted' });
+    } else if (error instanceof AbandonedError) {
+      this.#finish({ kind: 'failed', failure: ABANDONED_FAILURE, sent: this.#sent });
     } else if (error instanceof BodyTooLargeError) {
       this.#finish({ kind: 'body_too_large' });
     } else if (this.#mode === 'forwarding') {
@@ -201,10 +250,17 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     }
   }
 
+  // Traffic flipped away: a request still waiting for headers goes to the other target now.
+  #abandon(): void {
+    this.#abandoned = true;
+    this.#controller?.abort(new AbandonedError());
+  }
+
   #finish(outcome: ExchangeOutcome): void {
     if (!this.#settled) {
       this.#settled = true;
       this.#stopListening();
+      this.#stopWaiting();
       this.settle(outcome);
     }
   }
@@ -236,7 +292,8 @@ export function exchange(
         handler,
       );
     } catch (error) {
-      resolve({ kind: 'failed', failure: classifyError(error), sent: false });
+      // Nothing was sent; this also takes the request off the target's waiting list.
+      handler.onResponseError(undefined, error as Error);
     }
   });
 }

@@ -6,9 +6,11 @@ import { Client, Pool } from 'undici';
 import { createBreaker } from './breaker.js';
 import type { TargetConfig } from './config.js';
 import {
+  ABANDONED_FAILURE,
   type ExchangeOutcome,
   type ExchangeRequest,
   type ResponseSink,
+  WaitingRequests,
   exchange,
   isFailedOutcome,
   statusFailure,
@@ -33,6 +35,11 @@ export class Target {
   readonly displayUrl: string;
   readonly breaker: CircuitBreakerPolicy;
   readonly health: HealthTracker;
+  /**
+   * Requests in flight here that may go to the other target and have no response yet: those a
+   * flip away from this target cancels (see {@link WaitingRequests}).
+   */
+  readonly waiting = new WaitingRequests();
   /** Traffic to the target, over keep-alive connections. */
   readonly pool: Pool;
   // Health checks use their own connection, so a pool whose connections are all busy with
@@ -90,6 +97,8 @@ export class Target {
       holdFailures: request.holdFailures,
       headersTimeoutMs: this.config.headersTimeoutMs,
       bodyTimeoutMs: this.config.bodyTimeoutMs,
+      // A request that may go to the other target is exactly one whose failures are held.
+      waiting: request.holdFailures ? this.waiting : undefined,
     };
     // Without a fault, this returns the exchange promise itself, so no async wrapper adds a
     // promise of its own.
@@ -123,7 +132,7 @@ export class Target {
       case 'refuse':
         return refusedOutcome(decision.faultId);
       case 'hang':
-        return hangOutcome(request.clientAbort.signal, request.headersTimeoutMs);
+        return hangOutcome(request);
       case 'error':
         return this.#faultResponse(request, sink, decision.faultId, decision.status);
       case 'delay':
@@ -137,7 +146,7 @@ export class Target {
     ms: number,
   ): Promise<ExchangeOutcome> {
     if (ms >= request.headersTimeoutMs) {
-      return hangOutcome(request.clientAbort.signal, request.headersTimeoutMs);
+      return hangOutcome(request);
     }
     try {
       await sleep(ms, undefined, { signal: request.clientAbort.signal });
@@ -191,11 +200,18 @@ function refusedOutcome(faultId: string): ExchangeOutcome {
 }
 
 // A hanging target is one that accepted the request: its outcome is unknown, as in a real hang.
-async function hangOutcome(signal: AbortSignal, timeoutMs: number): Promise<ExchangeOutcome> {
+// A flip away from the target ends the wait as it ends a real exchange's.
+async function hangOutcome(request: ExchangeRequest): Promise<ExchangeOutcome> {
+  const abandon = new AbortController();
+  const stopWaiting = request.waiting?.add(() => abandon.abort());
   try {
-    await sleep(timeoutMs, undefined, { signal });
+    const signal = AbortSignal.any([request.clientAbort.signal, abandon.signal]);
+    await sleep(request.headersTimeoutMs, undefined, { signal });
   } catch {
-    return { kind: 'client_aborted' };
+    if (request.clientAbort.aborted) return { kind: 'client_aborted' };
+    return { kind: 'failed', failure: ABANDONED_FAILURE, sent: true };
+  } finally {
+    stopWaiting?.();
   }
   const failure = { kind: 'timeout' as const, message: 'response headers timed out' };
   return { kind: 'failed', failure, sent: true };

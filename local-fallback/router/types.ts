@@ -25,9 +25,19 @@ export interface RecoveryGateResult {
  */
 export type RecoveryGate = () => Promise<RecoveryGateResult>;
 
-/** Failure of a target in one request or one health check. */
+/**
+ * Failure of a target in one request or one health check. `abandoned`: traffic flipped to the
+ * other target while a request that may go there waited for this one's response headers.
+ */
 export type FailureKind =
-  'connect_error' | 'connect_timeout' | 'timeout' | 'reset' | 'status' | 'breaker_open' | 'other';
+  | 'connect_error'
+  | 'connect_timeout'
+  | 'timeout'
+  | 'reset'
+  | 'status'
+  | 'breaker_open'
+  | 'abandoned'
+  | 'other';
 
 /** One failure of a target, as shown in events and problem details. */
 export interface TargetFailure {

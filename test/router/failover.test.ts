@@ -110,6 +110,36 @@ describe('router failover with real target processes', { timeout: 60_000 }, () =
     expect(results.filter((result) => result.status !== 200)).toEqual([]);
   });
 
+  it('moves waiting GETs to the edge at the flip', async () => {
+    const { primary, url, router } = await setUp();
+    const flips = recordEvents(router, 'flip');
+    await fetch(`${url}/warm-up`).then((response) => response.text());
+
+    // A stopped process keeps its sockets open and sends no response: a hang, not a refusal.
+    primary.child.kill('SIGSTOP');
+    try {
+      const started = performance.now();
+      const responses = await Promise.all(
+        [1, 2, 3, 4].map(async (n) => {
+          const response = await fetch(`${url}/stalled/${n}`);
+          await response.text();
+          return { response, ms: performance.now() - started };
+        }),
+      );
+
+      expect(flips).toHaveLength(1);
+      for (const { response } of responses) {
+        expect(response.status).toBe(200);
+        expect(response.headers.get('x-happy-served-by')).toBe('edge');
+        expect(response.headers.get('x-happy-failover')).toBe('retried');
+      }
+      // Well below the 5 s headers timeout these requests used to wait for on the primary.
+      expect(Math.max(...responses.map((result) => result.ms))).toBeLessThan(2_500);
+    } finally {
+      primary.child.kill('SIGCONT');
+    }
+  });
+
   it('returns 503 naming both down targets', async () => {
     const { primary, secondary, url } = await setUp();
     await primary.kill('SIGKILL');

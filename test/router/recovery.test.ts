@@ -107,4 +107,26 @@ describe('router breaker and recovery gate', { timeout: 60_000 }, () => {
     expect(flips[0]?.reason).toMatch(/^health check failed 2 times: timed out after 150 ms/);
     expect(response.headers.get('x-happy-served-by')).toBe('edge');
   });
+
+  it('moves a GET waiting on a hang to the edge', async () => {
+    const { router, url } = await setUp(async () => ({ ready: true }));
+    const flips = recordEvents(router, 'flip');
+    await fetch(`${url}/router/faults`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ target: 'primary', fault: 'hang' }),
+    }).then((response) => response.text());
+
+    // Sent before the checks fail, so it waits on the primary until the flip.
+    const started = performance.now();
+    const response = await fetch(`${url}/waiting-on-hang`);
+    await response.text();
+    const elapsedMs = performance.now() - started;
+
+    expect(flips).toHaveLength(1);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-happy-served-by')).toBe('edge');
+    expect(response.headers.get('x-happy-failover')).toBe('retried');
+    expect(elapsedMs).toBeLessThan(2_500);
+  });
 });
