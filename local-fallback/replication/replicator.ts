@@ -48,6 +48,8 @@ export class Replicator {
   private readonly drainLoop: RepeatingStep;
   private pullCursor: string | null | undefined;
   private drainedSeq: number | undefined;
+  /** True once any call reached the upstream since this replicator was made. */
+  private upstreamReached = false;
 
   /** @throws {ReplicationSettingsError} when `batchSize` is not an integer from 1 to 1000. */
   constructor(private readonly options: ReplicatorOptions) {
@@ -104,6 +106,7 @@ export class Replicator {
 
     const changes = page.changes.filter((entry) => entry.origin !== service.nodeId);
     if (changes.length > 0) await service.apply(changes.map((entry) => entry.change));
+    this.upstreamReached = true;
     await service.writePullCursor(UPSTREAM_PEER, page.nextCursor);
     this.pullCursor = page.nextCursor;
     monitor.pullSucceeded(changes.length, !page.more);
@@ -117,6 +120,7 @@ export class Replicator {
     const page = await service.readOutbox(this.drainedSeq, this.batchSize);
     if (page.entries.length > 0) {
       await upstream.apply(page.entries.map((entry) => entry.change));
+      this.upstreamReached = true;
       monitor.drainSucceeded(page.entries.length);
     }
     if (page.nextSeq !== this.drainedSeq) {
@@ -133,6 +137,14 @@ export class Replicator {
     const failures = monitor.report().find((link) => link.name === loop)?.consecutive_failures;
     if (failures === 1 || (failures as number) % LOG_EVERY_FAILURES === 0) {
       const message = error instanceof Error ? error.message : String(error);
+      if (failures === 1 && !this.upstreamReached) {
+        // Usual at start, when the edge comes up before its upstream; later failures warn.
+        logger.info('Upstream not reached yet; retrying with backoff.', {
+          loop,
+          error: message,
+        });
+        return;
+      }
       logger.warn('Replication call failed; retrying with backoff.', {
         loop,
         failures,
