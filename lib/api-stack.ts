@@ -1,6 +1,5 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Names, Stack, type StackProps } from 'aws-cdk-lib';
 import { LambdaApplication, LambdaDeploymentConfig } from 'aws-cdk-lib/aws-codedeploy';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { ROUTES, type HandlerName } from '../lambdas/handlers/routes.js';
 import type { HappyOsConfig } from './config/index.js';
@@ -42,7 +41,7 @@ export class ApiStack extends Stack {
   readonly restApi?: HappyRestApi;
   /** Route keys of the API, such as `GET /health`. */
   readonly routeKeys: readonly string[];
-  /** Base URL of the API. */
+  /** Base URL of the API: the failover name with failover settings, else the stage's URL. */
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -71,6 +70,7 @@ export class ApiStack extends Stack {
         ),
         bundle: config.bundle,
         logRetention: config.logRetentionDays,
+        logEncryptionKey: data.logsKey,
         // The worker has no latency target, so only a p99 at 80% of its timeout rolls it back.
         durationAlarmMs: worker
           ? config.functions.workerTimeoutSeconds * 800
@@ -81,12 +81,18 @@ export class ApiStack extends Stack {
       grantFunctionAccess(functions[name].role, name, data);
     }
     this.functions = functions;
-    functions[TASK_WORKER].alias.addEventSource(
-      new SqsEventSource(data.tasks.queue, {
+    // A plain mapping, because SqsEventSource would also grant kms:Decrypt on the queue's key
+    // without the kms:ViaService condition that grantFunctionAccess sets. The id is the one
+    // SqsEventSource used, so the mapping is not replaced. Lambda rejects a second mapping of
+    // the same queue and function, which a replacement would create first.
+    functions[TASK_WORKER].alias.addEventSourceMapping(
+      `SqsEventSource:${Names.nodeUniqueId(data.tasks.queue.node)}`,
+      {
+        eventSourceArn: data.tasks.queue.queueArn,
         batchSize: 10,
         maxBatchingWindow: Duration.seconds(1),
         reportBatchItemFailures: true,
-      }),
+      },
     );
 
     const targets = Object.fromEntries(
@@ -99,15 +105,23 @@ export class ApiStack extends Stack {
       rateLimit: config.api.rateLimit,
       burstLimit: config.api.burstLimit,
       logRetention: config.logRetentionDays,
+      logEncryptionKey: data.logsKey,
     };
     if (local) {
+      // The configuration rejects failover settings with LocalStack, so this API has no custom
+      // domain, and its execute-api endpoint stays on as its only URL.
       this.restApi = new HappyRestApi(this, 'RestApi', { ...apiProps, stageName: config.stage });
       this.routeKeys = this.restApi.routeKeys;
       this.url = this.restApi.api.url;
     } else {
-      this.httpApi = new HappyHttpApi(this, 'HttpApi', apiProps);
+      // With custom domains, the execute-api endpoint would let clients bypass the failover
+      // name, so it is off, and the failover name is the API's URL.
+      this.httpApi = new HappyHttpApi(this, 'HttpApi', {
+        ...apiProps,
+        disableExecuteApiEndpoint: config.failover !== undefined,
+      });
       this.routeKeys = this.httpApi.routeKeys;
-      this.url = this.httpApi.url;
+      this.url = config.failover ? `https://${config.failover.failoverDomain}/` : this.httpApi.url;
       if (config.failover) {
         new ApiDomains(this, 'Domains', {
           failover: config.failover,

@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { HappyOsConfig } from './config/index.js';
@@ -27,6 +28,12 @@ export class DataStack extends Stack {
   /** Name of the files bucket, `happy-os-<stage>-files-<account>-<region>`. */
   readonly filesBucketName: string;
   readonly dataKey: Key;
+  /**
+   * Key that encrypts the log groups of the functions, the API access logs and the OpenSearch
+   * logs. It lives here, not with the functions, so that the retained log groups of this stack
+   * can use it without this stack depending on another one.
+   */
+  readonly logsKey: Key;
   readonly search: SearchDomain;
   readonly cache?: CacheCluster;
   readonly files: FilesBucket;
@@ -48,6 +55,7 @@ export class DataStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.logsKey = this.createLogsKey(name);
     this.secrets = new AppSecrets(this, 'Secrets', {
       encryptionKey: this.dataKey,
       cacheAuthToken: config.cache !== undefined,
@@ -60,6 +68,7 @@ export class DataStack extends Stack {
       securityGroup: network.searchSecurityGroup,
       encryptionKey: this.dataKey,
       logRetention: config.logRetentionDays,
+      logEncryptionKey: this.logsKey,
     });
     if (config.cache && this.secrets.cacheAuthToken) {
       this.cache = new CacheCluster(this, 'Cache', {
@@ -80,5 +89,41 @@ export class DataStack extends Stack {
       encryptionKey: this.dataKey,
       workerTimeout: Duration.seconds(config.functions.workerTimeoutSeconds),
     });
+  }
+
+  /**
+   * Creates the key of the log groups. CloudWatch Logs calls KMS with the ARN of the log group
+   * as the encryption context `aws:logs:arn`, so the key policy lets the regional logs service
+   * use the key only for log groups of this account and region.
+   */
+  private createLogsKey(name: string): Key {
+    const key = new Key(this, 'LogsKey', {
+      alias: `alias/${name}-logs`,
+      description: 'Encrypts the CloudWatch log groups of Happy OS',
+      enableKeyRotation: true,
+      // Retained log groups stay readable only while their key exists.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const logGroups = this.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: [
+          'kms:Encrypt*',
+          'kms:Decrypt*',
+          'kms:ReEncrypt*',
+          'kms:GenerateDataKey*',
+          'kms:Describe*',
+        ],
+        resources: ['*'],
+        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroups } },
+      }),
+    );
+    return key;
   }
 }

@@ -3,7 +3,7 @@ import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { SEARCH_DATA_ACTIONS, searchIndexResources } from './constructs/search-domain.js';
 import type { DataStack } from './data-stack.js';
-import { accessOf, indexPrefix, type FunctionName } from './lambda-entries.js';
+import { accessOf, indexPrefix, type FunctionAccess, type FunctionName } from './lambda-entries.js';
 import { acknowledgeResourceFinding } from './nag.js';
 
 /**
@@ -35,15 +35,11 @@ export function grantFunctionAccess(role: Role, name: FunctionName, data: DataSt
     data.secrets.cacheAuthToken,
   ].filter((secret) => secret !== undefined);
   if (secrets.length > 0) grantSecrets(role, data, secrets);
-  if (access.sendTasks) {
-    role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [data.tasks.queue.queueArn] }),
-    );
-    allowKey(role, data, ['kms:GenerateDataKey', 'kms:Decrypt'], 'sqs');
-  }
+  if (access.sendTasks || access.consumeTasks) grantTasks(role, data, access);
   const objectsArn = `arn:${Stack.of(role).partition}:s3:::${data.filesBucketName}/*`;
   if (access.files) grantFiles(role, data, objectsArn);
   if (access.probeQueueAndBucket) grantProbes(role, data);
+  grantKeyUse(role, data, access, secrets.length > 0);
 
   const policy = role.node.findChild('DefaultPolicy');
   const reason =
@@ -56,6 +52,26 @@ export function grantFunctionAccess(role: Role, name: FunctionName, data: DataSt
     const filesReason = `${name} stores agents' files as objects whose keys the agents choose.`;
     acknowledgeResourceFinding(policy, 'AwsSolutions-IAM5', objectsArn, filesReason);
   }
+}
+
+/** Queue actions the task queue's event source mapping calls with the worker's role. */
+const CONSUME_TASK_ACTIONS = [
+  'sqs:ReceiveMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:GetQueueUrl',
+];
+
+/** Allows sending and, for the worker, consuming task messages. */
+function grantTasks(role: Role, data: DataStack, access: FunctionAccess): void {
+  const actions = [
+    ...(access.sendTasks ? ['sqs:SendMessage'] : []),
+    ...(access.consumeTasks ? CONSUME_TASK_ACTIONS : []),
+  ];
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions, resources: [data.tasks.queue.queueArn] }),
+  );
 }
 
 /**
@@ -91,7 +107,6 @@ function grantFiles(role: Role, data: DataStack, objectsArn: string): void {
       resources: [`arn:${Stack.of(role).partition}:s3:::${data.filesBucketName}`],
     }),
   );
-  allowKey(role, data, ['kms:GenerateDataKey', 'kms:Decrypt'], 's3');
 }
 
 function grantSecrets(role: Role, data: DataStack, secrets: ISecret[]): void {
@@ -101,19 +116,38 @@ function grantSecrets(role: Role, data: DataStack, secrets: ISecret[]): void {
       resources: secrets.map((secret) => secret.secretArn),
     }),
   );
-  allowKey(role, data, ['kms:Decrypt'], 'secretsmanager');
+}
+
+/**
+ * Grants the data key to the services that read or write the function's secrets, task messages
+ * and files. Each KMS action gets one statement that lists its services in `kms:ViaService`, so
+ * no action is granted twice. Reading needs `kms:Decrypt`, and writing an SQS message or an S3
+ * object needs `kms:GenerateDataKey` too.
+ */
+function grantKeyUse(role: Role, data: DataStack, access: FunctionAccess, secrets: boolean): void {
+  const tasks = access.sendTasks || access.consumeTasks;
+  const readers = [secrets && 'secretsmanager', tasks && 'sqs', access.files && 's3'];
+  const writers = [access.sendTasks && 'sqs', access.files && 's3'];
+  allowKey(role, data, 'kms:Decrypt', readers);
+  allowKey(role, data, 'kms:GenerateDataKey', writers);
 }
 
 // The key's grant helpers would name the role in the key policy, which lives in the data stack
 // and so would make that stack depend on this one. The key policy trusts the account's IAM
-// policies, so a statement on the role is enough; kms:ViaService limits it to one service.
-function allowKey(role: Role, data: DataStack, actions: string[], service: string): void {
+// policies, so a statement on the role is enough; kms:ViaService limits it to the services.
+function allowKey(role: Role, data: DataStack, action: string, services: (string | false)[]): void {
+  const region = Stack.of(role).region;
+  const endpoints = services
+    .filter((service) => service !== false)
+    .map((service) => `${service}.${region}.amazonaws.com`);
+  if (endpoints.length === 0) return;
+
   role.addToPrincipalPolicy(
     new PolicyStatement({
-      actions,
+      actions: [action],
       resources: [data.dataKey.keyArn],
       conditions: {
-        StringEquals: { 'kms:ViaService': `${service}.${Stack.of(role).region}.amazonaws.com` },
+        StringEquals: { 'kms:ViaService': endpoints.length === 1 ? endpoints[0] : endpoints },
       },
     }),
   );

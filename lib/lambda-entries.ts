@@ -89,6 +89,8 @@ export interface FunctionAccess {
   /** The credential of the internal replication endpoints. */
   readonly replicationToken: boolean;
   readonly sendTasks: boolean;
+  /** Receive and delete task messages, which the queue's event source mapping does as the role. */
+  readonly consumeTasks: boolean;
   readonly files: boolean;
   /**
    * Read-only access for health checks: `sqs:GetQueueAttributes` on the task queue and
@@ -103,6 +105,7 @@ const NO_EXTRAS = {
   adminToken: false,
   replicationToken: false,
   sendTasks: false,
+  consumeTasks: false,
   files: false,
   probeQueueAndBucket: false,
 };
@@ -130,6 +133,7 @@ const ACCESS: Record<FunctionName, FunctionAccess> = {
     ...NO_EXTRAS,
     signingKey: false,
     sendTasks: true,
+    consumeTasks: true,
     files: true,
   },
 };

@@ -19,13 +19,18 @@ export interface FilesBucketProps {
    * @default 90
    */
   readonly accessLogDays?: number;
+  /**
+   * Days a noncurrent access log version is kept, counted from when it was replaced or expired.
+   * @default 7
+   */
+  readonly accessLogNoncurrentDays?: number;
 }
 
 /**
  * The bucket of agents' files: private (public access blocked, ACLs off), encrypted with
  * `encryptionKey`, versioned so an overwrite or delete can be undone, reachable only over TLS,
- * with server access logs in a second bucket. Both buckets are retained when their stack is
- * deleted.
+ * with server access logs in a second, also versioned, bucket. Both buckets are retained when
+ * their stack is deleted.
  */
 export class FilesBucket extends Construct {
   readonly bucket: Bucket;
@@ -39,7 +44,17 @@ export class FilesBucket extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
-      lifecycleRules: [{ expiration: Duration.days(props.accessLogDays ?? 90) }],
+      versioned: true,
+      lifecycleRules: [
+        { expiration: Duration.days(props.accessLogDays ?? 90) },
+        // In a versioned bucket, expiring a log only adds a delete marker. This rule removes
+        // the old version later, then the marker. S3 rejects expiredObjectDeleteMarker next to
+        // an expiration in days, so it is a rule of its own.
+        {
+          noncurrentVersionExpiration: Duration.days(props.accessLogNoncurrentDays ?? 7),
+          expiredObjectDeleteMarker: true,
+        },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.accessLogs).acknowledge({

@@ -12,6 +12,7 @@ import {
 } from 'aws-cdk-lib/aws-codedeploy';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   Alias,
   Architecture,
@@ -46,6 +47,8 @@ export interface HandlerFunctionProps {
   /** Whether to bundle the entry module; false deploys placeholder code that always fails. */
   readonly bundle: boolean;
   readonly logRetention: RetentionDays;
+  /** Key that encrypts the log group. @default the CloudWatch Logs default encryption */
+  readonly logEncryptionKey?: IKey;
   /** p99 duration, in ms, above which a deployment rolls back. */
   readonly durationAlarmMs: number;
   /**
@@ -88,6 +91,7 @@ export class HandlerFunction extends Construct {
     const logGroup = new LogGroup(this, 'LogGroup', {
       logGroupName: `/aws/lambda/${props.functionName}`,
       retention: props.logRetention,
+      ...(props.logEncryptionKey ? { encryptionKey: props.logEncryptionKey } : {}),
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.role = this.createRole(logGroup);

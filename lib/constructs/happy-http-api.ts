@@ -9,6 +9,7 @@ import {
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -27,6 +28,14 @@ export interface HappyHttpApiProps {
   /** Requests that may arrive at once above the steady rate. */
   readonly burstLimit: number;
   readonly logRetention: RetentionDays;
+  /** Key that encrypts the access logs. @default the CloudWatch Logs default encryption */
+  readonly logEncryptionKey?: IKey;
+  /**
+   * Whether to turn off the default `execute-api` endpoint, so that clients can reach the API
+   * only through its custom domains. The stage then has no {@link HappyHttpApi.url}.
+   * @default false
+   */
+  readonly disableExecuteApiEndpoint?: boolean;
 }
 
 /** Fields of each access log line, as JSON; `$context` variables of HTTP APIs. */
@@ -55,9 +64,14 @@ export class HappyHttpApi extends Construct {
 
   constructor(scope: Construct, id: string, props: HappyHttpApiProps) {
     super(scope, id);
-    this.api = new HttpApi(this, 'Api', { apiName: props.apiName, createDefaultStage: false });
+    this.api = new HttpApi(this, 'Api', {
+      apiName: props.apiName,
+      createDefaultStage: false,
+      disableExecuteApiEndpoint: props.disableExecuteApiEndpoint ?? false,
+    });
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
+      ...(props.logEncryptionKey ? { encryptionKey: props.logEncryptionKey } : {}),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.stage = new HttpStage(this, 'DefaultStage', {
@@ -90,7 +104,10 @@ export class HappyHttpApi extends Construct {
     this.routeKeys = props.routes.map((route) => `${route.method} ${route.path}`);
   }
 
-  /** Returns the URL of the default stage, ending in `/`. */
+  /**
+   * Returns the `execute-api` URL of the default stage, ending in `/`. Throws when the endpoint
+   * is disabled.
+   */
   get url(): string {
     return this.stage.url;
   }

@@ -7,6 +7,7 @@ import {
   MethodLoggingLevel,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -25,6 +26,8 @@ export interface HappyRestApiProps {
   readonly rateLimit: number;
   readonly burstLimit: number;
   readonly logRetention: RetentionDays;
+  /** Key that encrypts the access logs. @default the CloudWatch Logs default encryption */
+  readonly logEncryptionKey?: IKey;
 }
 
 /**
@@ -40,6 +43,7 @@ export class HappyRestApi extends Construct {
     super(scope, id);
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
+      ...(props.logEncryptionKey ? { encryptionKey: props.logEncryptionKey } : {}),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.api = new RestApi(this, 'Api', {

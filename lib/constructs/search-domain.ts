@@ -31,6 +31,8 @@ export interface SearchDomainProps {
   /** Key that encrypts the data at rest. */
   readonly encryptionKey: IKey;
   readonly logRetention: RetentionDays;
+  /** Key that encrypts the log groups. @default the CloudWatch Logs default encryption */
+  readonly logEncryptionKey?: IKey;
 }
 
 /** IAM actions of the OpenSearch data plane, one per HTTP method. */
@@ -68,9 +70,9 @@ export class SearchDomain extends Construct {
     super(scope, id);
     const { config } = props;
     const logs = {
-      slowSearchLogGroup: this.logGroup('SlowSearchLogs', props.logRetention),
-      slowIndexLogGroup: this.logGroup('SlowIndexLogs', props.logRetention),
-      appLogGroup: this.logGroup('ErrorLogs', props.logRetention),
+      slowSearchLogGroup: this.logGroup('SlowSearchLogs', props),
+      slowIndexLogGroup: this.logGroup('SlowIndexLogs', props),
+      appLogGroup: this.logGroup('ErrorLogs', props),
     };
     const logPolicy = this.allowServiceToLog(props.domainName, Object.values(logs));
 
@@ -140,8 +142,12 @@ export class SearchDomain extends Construct {
     });
   }
 
-  private logGroup(id: string, retention: RetentionDays): LogGroup {
-    return new LogGroup(this, id, { retention, removalPolicy: RemovalPolicy.RETAIN });
+  private logGroup(id: string, props: SearchDomainProps): LogGroup {
+    return new LogGroup(this, id, {
+      retention: props.logRetention,
+      ...(props.logEncryptionKey ? { encryptionKey: props.logEncryptionKey } : {}),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
   }
 
   // With suppressLogsResourcePolicy the Domain construct adds no custom resource; this plain

@@ -165,7 +165,7 @@ function searchSpecs(r: MonitoredResources): AlarmSpec[] {
 }
 
 function cacheSpecs(r: MonitoredResources): AlarmSpec[] {
-  return r.cacheClusterIds.flatMap((id, i) => [
+  const perNode = r.cacheClusterIds.flatMap((id) => [
     {
       id: `${id}-Cpu`,
       description: `${id}: engine CPU above 80% for 15 minutes.`,
@@ -187,19 +187,34 @@ function cacheSpecs(r: MonitoredResources): AlarmSpec[] {
       metric: cacheMetric(id, 'Evictions', 'Sum'),
       threshold: 1,
     },
-    // The first member starts as the primary, which reports no replication lag.
-    ...(i === 0
-      ? []
-      : [
-          {
-            id: `${id}-ReplicationLag`,
-            description: `${id}: replica over 1 s behind.`,
-            metric: cacheMetric(id, 'ReplicationLag', 'Maximum'),
-            threshold: 1,
-            comparison: ABOVE,
-          },
-        ]),
   ]);
+  const lag = replicationLagSpec(r.cacheClusterIds);
+  return lag ? [...perNode, lag] : perNode;
+}
+
+/**
+ * Returns one alarm on the highest replication lag of all members, or undefined with fewer than
+ * two members. Every member is included, the first too, because automatic failover can promote
+ * any replica and turn the old primary into a replica. Only replicas publish `ReplicationLag`.
+ */
+function replicationLagSpec(clusterIds: readonly string[]): AlarmSpec | undefined {
+  if (clusterIds.length < 2) return undefined;
+  const usingMetrics = Object.fromEntries(
+    clusterIds.map((id, i) => [`lag${i}`, cacheMetric(id, 'ReplicationLag', 'Maximum')]),
+  );
+  const metric = new MathExpression({
+    expression: `MAX([${Object.keys(usingMetrics).join(', ')}])`,
+    usingMetrics,
+    period: Duration.minutes(5),
+    label: 'Cache replication lag, highest member (s)',
+  });
+  return {
+    id: 'CacheReplicationLag',
+    description: 'A cache replica is over 1 s behind its primary.',
+    metric,
+    threshold: 1,
+    comparison: ABOVE,
+  };
 }
 
 function queueAndAppSpecs(r: MonitoredResources): AlarmSpec[] {

@@ -14,6 +14,7 @@ import {
   statementsOfRole,
   SYNTH_TIMEOUT_MS,
   synthHappyOs,
+  type PolicyStatementJson,
   type Synthesized,
 } from './support.js';
 
@@ -147,6 +148,47 @@ describe('ApiStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     expect(keyServices).toEqual([expect.stringContaining('secretsmanager.')]);
     expect(env.TASK_QUEUE_URL).toBeDefined();
     expect(env.FILES_BUCKET).toBeDefined();
+  });
+
+  it('grants each KMS action once, through named services only', () => {
+    const synth = synthHappyOs();
+    const api = synth.template(synth.stacks.api);
+
+    for (const name of allFunctionNames()) {
+      const statements = statementsOfRole(api, functionOf(synth, name).roleId).filter((s) =>
+        actionsOf(s).some((action) => action.startsWith('kms:')),
+      );
+      const actions = statements.flatMap(actionsOf);
+      expect(actions, name).toEqual([...new Set(actions)]);
+      for (const statement of statements) {
+        expect(JSON.stringify(statement.Condition), name).toContain('kms:ViaService');
+      }
+    }
+  });
+
+  it('lets the task worker consume the queue through SQS only', () => {
+    const synth = synthHappyOs();
+    const api = synth.template(synth.stacks.api);
+    const statements = statementsOfRole(api, functionOf(synth, 'task-worker').roleId);
+
+    const decrypt = statements.filter((s) => actionsOf(s).includes('kms:Decrypt'));
+    expect(decrypt).toHaveLength(1);
+    expect(JSON.stringify(decrypt[0]?.Condition)).toContain('sqs.eu-west-1.amazonaws.com');
+    const queue = statements.filter((s) => actionsOf(s).includes('sqs:ReceiveMessage'));
+    expect(queue).toHaveLength(1);
+    expect(actionsOf(queue[0] as PolicyStatementJson)).toEqual(
+      expect.arrayContaining(['sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
+    );
+  });
+
+  it('encrypts the function and access log groups with the logs key', () => {
+    const { stacks, template } = synthHappyOs();
+    const groups = Object.entries(template(stacks.api).findResources('AWS::Logs::LogGroup'));
+
+    expect(groups.length).toBe(allFunctionNames().length + 1);
+    for (const [id, group] of groups) {
+      expect(JSON.stringify(group.Properties.KmsKeyId), id).toContain('LogsKey');
+    }
   });
 
   it('lets replication write files and send tasks', () => {

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { CACHE_PORT } from '../../lib/constructs/cache-cluster.js';
-import { SYNTH_TIMEOUT_MS, synthHappyOs } from './support.js';
+import { keyStatementsFor, SYNTH_TIMEOUT_MS, synthHappyOs } from './support.js';
 
 const STATEFUL_TYPES = [
   'AWS::OpenSearchService::Domain',
@@ -105,6 +105,51 @@ describe('DataStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
         }),
       );
     }
+  });
+
+  it('versions the access logs and expires their old versions', () => {
+    const { stacks, template } = synthHappyOs();
+    const buckets = template(stacks.data).findResources('AWS::S3::Bucket');
+    const logsId = stacks.data.getLogicalId(
+      stacks.data.files.accessLogs.node.defaultChild as never,
+    );
+    const properties = buckets[logsId]?.Properties;
+
+    expect(properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(properties.LifecycleConfiguration.Rules).toEqual([
+      { ExpirationInDays: 90, Status: 'Enabled' },
+      {
+        ExpiredObjectDeleteMarker: true,
+        NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+        Status: 'Enabled',
+      },
+    ]);
+  });
+
+  it('encrypts the OpenSearch log groups with the logs key', () => {
+    const { stacks, template } = synthHappyOs();
+    const logsKeyId = stacks.data.getLogicalId(stacks.data.logsKey.node.defaultChild as never);
+    const groups = Object.entries(template(stacks.data).findResources('AWS::Logs::LogGroup'));
+
+    const searchGroups = groups.filter(([id]) => id.startsWith('Search'));
+    expect(searchGroups).toHaveLength(3);
+    for (const [id, group] of searchGroups) {
+      expect(group.Properties.KmsKeyId, id).toEqual({ 'Fn::GetAtt': [logsKeyId, 'Arn'] });
+    }
+  });
+
+  it('limits the logs key to regional log groups', () => {
+    const { stacks, template } = synthHappyOs();
+    const statements = keyStatementsFor(template(stacks.data), 'logs.eu-west-1.amazonaws.com');
+
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.Condition).toEqual({
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': {
+          'Fn::Join': ['', ['arn:aws:logs:eu-west-1:', { Ref: 'AWS::AccountId' }, ':log-group:*']],
+        },
+      },
+    });
   });
 
   it('encrypts the task queue and gives it a dead-letter queue', () => {

@@ -8,7 +8,13 @@ import { HealthService } from '../../lambdas/core/health.js';
 import { createHealthHandler, type HandlerServices } from '../../lambdas/handlers/index.js';
 import type { AppLogger, HealthProbe } from '../../lambdas/ports/index.js';
 import { apiGatewayEvent, lambdaContext } from '../support/events.js';
-import { FAILOVER_SETTINGS, SYNTH_TIMEOUT_MS, synthHappyOs } from './support.js';
+import { FAILOVER_SETTINGS, keyStatementsFor, SYNTH_TIMEOUT_MS, synthHappyOs } from './support.js';
+
+const FAILOVER_IN_US_EAST_1 = {
+  ...FAILOVER_SETTINGS,
+  region: 'us-east-1',
+  availabilityZones: ['us-east-1a', 'us-east-1b'],
+};
 
 /** Route 53 looks for the search string only in the first 5,120 bytes of the body. */
 const ROUTE53_SEARCHED_BYTES = 5120;
@@ -156,6 +162,58 @@ describe('FailoverStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     template(stacks.failover).hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: Match.anyValue(),
     });
+  });
+
+  it.each([
+    ['another region', FAILOVER_SETTINGS],
+    ['us-east-1', FAILOVER_IN_US_EAST_1],
+  ])('lets only alarms of us-east-1 use its topic key, API in %s', (_case, settings) => {
+    const { stacks, template } = synthHappyOs(settings);
+    if (!stacks.failover) throw new Error('expected a failover stack');
+    const statements = keyStatementsFor(template(stacks.failover), 'cloudwatch.amazonaws.com');
+
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            ['arn:aws:cloudwatch:us-east-1:', { Ref: 'AWS::AccountId' }, ':alarm:*'],
+          ],
+        },
+      },
+    });
+  });
+
+  it('turns the execute-api endpoint off behind the custom domains', () => {
+    const { stacks, template } = synthHappyOs(FAILOVER_SETTINGS);
+    const api = template(stacks.api);
+
+    api.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
+    expect(stacks.api.url).toBe('https://api.example.com/');
+    api.hasOutput('ApiUrl', { Value: 'https://api.example.com/' });
+    if (!stacks.failover) throw new Error('expected a failover stack');
+    const checks = template(stacks.failover).findResources('AWS::Route53::HealthCheck');
+    // The execute-api name in Lambda permissions is the service of an ARN, not the endpoint.
+    const pointers = [
+      ...[stacks.api, stacks.observability, stacks.failover].map((stack) =>
+        JSON.stringify(template(stack).findOutputs('*')),
+      ),
+      JSON.stringify(checks),
+    ];
+    for (const text of pointers) {
+      expect(text).not.toContain('execute-api');
+      expect(text).not.toContain('ApiEndpoint');
+    }
+  });
+
+  it('keeps the execute-api endpoint on without custom domains', () => {
+    const { stacks, template } = synthHappyOs();
+    const api = template(stacks.api);
+
+    api.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: false });
+    expect(JSON.stringify(api.findOutputs('ApiUrl'))).toContain('execute-api');
   });
 
   it('serves both names from the API over TLS 1.2', () => {

@@ -33,6 +33,16 @@ describe('localstack target', { timeout: SYNTH_TIMEOUT_MS }, () => {
     });
   });
 
+  it('keeps the execute-api endpoint of the REST API on', () => {
+    const { stacks, template } = synthHappyOs(LOCALSTACK);
+    const api = template(stacks.api);
+
+    api.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      DisableExecuteApiEndpoint: Match.absent(),
+    });
+    expect(JSON.stringify(api.findOutputs('ApiUrl'))).toContain('execute-api');
+  });
+
   it('has no ElastiCache and no CodeDeploy', () => {
     const { stacks, template } = synthHappyOs(LOCALSTACK);
 

@@ -5,7 +5,7 @@ import {
   APP_METRICS,
   FUNCTION_METRIC_DIMENSION,
 } from '../../lib/lambda-entries.js';
-import { FAILOVER_SETTINGS, SYNTH_TIMEOUT_MS, synthHappyOs } from './support.js';
+import { FAILOVER_SETTINGS, keyStatementsFor, SYNTH_TIMEOUT_MS, synthHappyOs } from './support.js';
 
 function dashboardBody(resources: ReturnType<Template['findResources']>): string {
   return JSON.stringify(Object.values(resources)[0]?.Properties.DashboardBody);
@@ -100,7 +100,6 @@ describe('ObservabilityStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     ['AWS/ES', 'ClusterStatus.red'],
     ['AWS/ES', 'FreeStorageSpace'],
     ['AWS/ElastiCache', 'EngineCPUUtilization'],
-    ['AWS/ElastiCache', 'ReplicationLag'],
     ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
     ['AWS/Lambda', 'Throttles'],
     ['HappyOS', 'BreakerOpen'],
@@ -111,6 +110,55 @@ describe('ObservabilityStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       Namespace: namespace,
       MetricName: metricName,
     });
+  });
+
+  it('lets only alarms of its account and region use the topic key', () => {
+    const { stacks, template } = synthHappyOs();
+    const statements = keyStatementsFor(template(stacks.observability), 'cloudwatch.amazonaws.com');
+
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            ['arn:aws:cloudwatch:eu-west-1:', { Ref: 'AWS::AccountId' }, ':alarm:*'],
+          ],
+        },
+      },
+    });
+  });
+
+  it.each([
+    ['one replica', 1, ['happy-os-dev-001', 'happy-os-dev-002']],
+    [
+      'three replicas',
+      3,
+      ['happy-os-dev-001', 'happy-os-dev-002', 'happy-os-dev-003', 'happy-os-dev-004'],
+    ],
+  ])('alarms on the replication lag of every member with %s', (_case, replicas, members) => {
+    const { stacks, template } = synthHappyOs({ cacheReplicas: replicas });
+    const alarms = Object.values(
+      template(stacks.observability).findResources('AWS::CloudWatch::Alarm'),
+    ).filter((alarm) => JSON.stringify(alarm.Properties).includes('"ReplicationLag"'));
+
+    expect(alarms).toHaveLength(1);
+    const queries = alarms[0]?.Properties.Metrics as {
+      Expression?: string;
+      MetricStat?: { Metric: { Dimensions: { Value: string }[] } };
+    }[];
+    const watched = queries.flatMap((query) => query.MetricStat?.Metric.Dimensions ?? []);
+    expect(watched.map((dimension) => dimension.Value).sort()).toEqual(members);
+    expect(queries.find((query) => query.Expression)?.Expression).toMatch(/^MAX\(\[/);
+    expect(alarms[0]?.Properties.Threshold).toBe(1);
+  });
+
+  it('has no replication lag alarm without a cache', () => {
+    const { stacks, template } = synthHappyOs({ cache: false });
+    const observability = JSON.stringify(template(stacks.observability).toJSON());
+
+    expect(observability).not.toContain('ReplicationLag');
   });
 
   it('alarms on the API 5xx rate', () => {

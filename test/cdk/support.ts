@@ -82,3 +82,11 @@ export function statementsOfRole(template: Template, roleLogicalId: string): Pol
 export function actionsOf(statement: PolicyStatementJson): string[] {
   return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 }
+
+/** Returns the key policy statements, across every `AWS::KMS::Key`, that name `service`. */
+export function keyStatementsFor(template: Template, service: string): PolicyStatementJson[] {
+  const keys = Object.values(template.findResources('AWS::KMS::Key'));
+  return keys
+    .flatMap((key) => key.Properties.KeyPolicy.Statement as PolicyStatementJson[])
+    .filter((statement) => JSON.stringify(statement).includes(`"Service":"${service}"`));
+}
