@@ -24,7 +24,8 @@ export function grantFunctionAccess(role: Role, name: FunctionName, data: DataSt
     resourceName: data.domainName,
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
-  const searchResources = searchIndexResources(domainArn, pattern);
+  const healthOnly = access.search === 'health-index';
+  const searchResources = searchIndexResources(domainArn, pattern, !healthOnly);
   role.addToPrincipalPolicy(
     new PolicyStatement({ actions: SEARCH_DATA_ACTIONS, resources: searchResources }),
   );

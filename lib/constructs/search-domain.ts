@@ -42,17 +42,26 @@ export const SEARCH_DATA_ACTIONS = ['Get', 'Head', 'Post', 'Put', 'Delete'].map(
 
 /**
  * Returns the resource ARNs that cover the indices, aliases and templates whose names match
- * `indexPattern` (such as `happy-dev-*`), plus the multi-document `_bulk` and `_mget` calls.
+ * `indexPattern` (such as `happy-dev-*`), plus, with `multiDocument`, the `_bulk` and `_mget`
+ * calls at the domain root.
+ *
+ * NOTE: a `_bulk` or `_mget` at the root names its indices in the body, which IAM does not see
+ * while `rest.action.multi.allow_explicit_index` is on, so a function granted them can reach any
+ * index. The search index adapter writes with `_mget` and `_bulk` and the task store reads its
+ * slots with `_mget`, so only the health check, which uses neither, is kept from them.
  */
-export function searchIndexResources(domainArn: string, indexPattern: string): string[] {
-  return [
+export function searchIndexResources(
+  domainArn: string,
+  indexPattern: string,
+  multiDocument: boolean,
+): string[] {
+  const resources = [
     `${domainArn}/${indexPattern}`,
     `${domainArn}/${indexPattern}/*`,
     `${domainArn}/_alias/${indexPattern}`,
     `${domainArn}/_index_template/${indexPattern}`,
-    `${domainArn}/_bulk`,
-    `${domainArn}/_mget`,
   ];
+  return multiDocument ? [...resources, `${domainArn}/_bulk`, `${domainArn}/_mget`] : resources;
 }
 
 /**

@@ -148,6 +148,12 @@ describe('ApiStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     expect(keyServices).toEqual([expect.stringContaining('secretsmanager.')]);
     expect(env.TASK_QUEUE_URL).toBeDefined();
     expect(env.FILES_BUCKET).toBeDefined();
+    // Only the health indices, and no multi-document call that could name any other index.
+    const searchResources = JSON.stringify(
+      health.filter((s) => actionsOf(s).some((action) => action.startsWith('es:'))),
+    );
+    expect(searchResources).toContain('/happy-dev-health*');
+    expect(searchResources).not.toMatch(/_bulk|_mget|happy-dev-\*/);
   });
 
   it('grants each KMS action once, through named services only', () => {
