@@ -53,7 +53,12 @@ export function resolveConfig(settings: Readonly<Record<string, unknown>>): Happ
   const failover = readFailover(read, local);
 
   const config: HappyOsConfig = {
-    stage: read.string('stage', 'dev', /^[a-z][a-z0-9-]{0,11}$/, '1-12 of a-z, 0-9, "-"'),
+    stage: read.string(
+      'stage',
+      'dev',
+      /^[a-z][a-z0-9-]{0,11}$/,
+      'a lower-case letter, then up to 11 of a-z, 0-9 and "-"',
+    ),
     target,
     ...(account || local ? { account: account ?? '000000000000' } : {}),
     region: region ?? 'eu-west-1',
@@ -186,7 +191,9 @@ function readFailover(read: SettingsReader, local: boolean): FailoverConfig | un
   }
   const missing = FAILOVER_KEYS.filter((key) => !read.has(key));
   if (missing.length > 0) {
-    read.problem(`${missing.join(', ')}: missing; failover needs all of ${FAILOVER_KEYS}.`);
+    read.problem(
+      `${missing.join(', ')}: missing; failover needs all of ${FAILOVER_KEYS.join(', ')}.`,
+    );
   }
   if (local) read.problem('failover: not available with target=localstack; remove its settings.');
 

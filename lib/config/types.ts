@@ -134,7 +134,7 @@ export class HappyOsConfigError extends Error {
   constructor(problems: readonly string[]) {
     const list = problems.map((problem) => `  - ${problem}`).join('\n');
     super(
-      `Invalid Happy OS configuration (${problems.length} problem(s)):\n${list}\n` +
+      `Invalid Happy OS configuration (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}):\n${list}\n` +
         'Set values with -c key=value, in cdk.json or in cdk.context.json; README.md ' +
         '("Deploying the cloud path") lists every setting.',
     );

@@ -67,7 +67,7 @@ describe('resolveConfig', () => {
     expect(caught).toBeInstanceOf(HappyOsConfigError);
     const message = (caught as Error).message;
     const expected = [
-      'stage: expected 1-12 of a-z, 0-9, "-", received "Prod!".',
+      'stage: expected a lower-case letter, then up to 11 of a-z, 0-9 and "-", received "Prod!".',
       'natGateway: unknown setting',
       'availabilityZones: us-east-1a, us-east-1b not in region eu-west-1',
       'searchDataNodes: 3 is not a multiple of the 2 availability zones',
@@ -78,6 +78,7 @@ describe('resolveConfig', () => {
     ];
     for (const text of expected) expect(message).toContain(text);
     expect((caught as HappyOsConfigError).problems).toHaveLength(expected.length);
+    expect(message).toContain(`(${expected.length} problems)`);
   });
 
   it.each([
