@@ -191,7 +191,14 @@ export class DrillRun {
       pending = await readOutbox(http, target.edgeUrl, target.replicationToken);
     }
     const acks = [...(this.setup?.acks ?? []), ...(this.traffic?.acks ?? [])];
-    return verifyWrites(http, target.primaryUrl, this.setup?.tokens ?? new Map(), acks, pending);
+    return verifyWrites(
+      http,
+      target.primaryUrl,
+      this.setup?.tokens ?? new Map(),
+      acks,
+      pending,
+      this.traffic?.added ?? [],
+    );
   }
 
   private async clearFault(): Promise<void> {
@@ -263,6 +270,8 @@ function notVerified(primaryUrl: string): WritesCheck {
     lost: 0,
     lost_examples: [],
     unverified: 0,
+    duplicated: 0,
+    duplicated_examples: [],
     records_checked: 0,
     read_from: primaryUrl,
     outbox_pending_at_check: null,

@@ -16,20 +16,31 @@ export const OPERATIONS = [
   'agent.read',
   'memory.write',
   'memory.write.idempotent',
+  'memory.add.idempotent',
 ] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
 /**
- * One cycle of 20 requests: 8 searches, 5 reads by id, 1 list, 1 agent read, 3 plain writes and
- * 2 writes with an `Idempotency-Key`, spread so that every second contains each kind.
+ * One cycle of 20 requests: 8 searches, 4 reads by id, 1 list, 1 agent read, 3 plain writes,
+ * 2 writes by key with an `Idempotency-Key` and 1 new record with one, spread so that every
+ * second contains each kind.
  */
 // prettier-ignore
 const CYCLE: readonly OperationName[] = [
   'search', 'memory.read', 'memory.write', 'search', 'memory.read',
-  'memory.write.idempotent', 'search', 'agent.read', 'search', 'memory.read',
+  'memory.write.idempotent', 'search', 'agent.read', 'search', 'memory.add.idempotent',
   'memory.write', 'search', 'memory.list', 'search', 'memory.read',
   'memory.write.idempotent', 'search', 'memory.read', 'memory.write', 'search',
 ];
+
+/** User id of the records that `memory.add.idempotent` creates. */
+export const ADDED_RECORDS_USER = 'drill-notes';
+
+/** A record that a keyed POST created, in a session of its own, so a copy of it can be found. */
+export interface AddedRecord {
+  readonly agentId: string;
+  readonly sessionId: string;
+}
 
 /** One request of the traffic and what came back. */
 export interface Sample {
@@ -71,6 +82,8 @@ export interface TrafficOptions {
 export class Traffic {
   readonly samples: Sample[] = [];
   readonly acks: AckedWrite[] = [];
+  /** Records created by `memory.add.idempotent`, acknowledged with 201. */
+  readonly added: AddedRecord[] = [];
   readonly dropped: Record<PhaseName, number> = { warmup: 0, outage: 0, recovery: 0 };
   private phase: PhaseName = 'warmup';
   private questionCursor = 0;
@@ -192,7 +205,43 @@ export class Traffic {
       case 'memory.write':
       case 'memory.write.idempotent':
         return this.rewrite(op === 'memory.write.idempotent', phase);
+      case 'memory.add.idempotent':
+        return this.addRecord(phase);
     }
+  }
+
+  /**
+   * Adds a new record with POST and an `Idempotency-Key`, which the router may send to both
+   * targets. Its session id is its own, so the check after the drill can count its copies.
+   */
+  private async addRecord(phase: PhaseName): Promise<{ result: HttpResult; safe: boolean }> {
+    const { turn } = this.nextTurn();
+    this.writeCount += 1;
+    const sessionId = `drill-add-${this.writeCount}`;
+    const content = `Drill note ${this.writeCount} of ${turn.agentId}.`;
+    const result = await this.options.http.send(
+      this.options.apiUrl,
+      'POST',
+      `/api/v1/${turn.agentId}/memory`,
+      {
+        token: this.token(turn.agentId),
+        // A user of their own keeps these records out of the searches, and so out of recall.
+        body: { user_id: ADDED_RECORDS_USER, session_id: sessionId, content },
+        idempotent: true,
+      },
+    );
+    if (result.status === 201) {
+      this.added.push({ agentId: turn.agentId, sessionId });
+      this.acks.push({
+        agentId: turn.agentId,
+        recordId: String(result.json.id),
+        dialogId: sessionId,
+        version: String(result.json.version),
+        content,
+        phase,
+      });
+    }
+    return { result, safe: true };
   }
 
   private get(agentId: string, path: string): Promise<HttpResult> {

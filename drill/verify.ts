@@ -1,5 +1,6 @@
 import type { DrillHttp } from './http.js';
 import type { AckedWrite } from './setup.js';
+import { ADDED_RECORDS_USER, type AddedRecord } from './traffic.js';
 
 /** The `writes` section of the report. */
 export interface WritesCheck {
@@ -17,6 +18,13 @@ export interface WritesCheck {
   }[];
   /** Acknowledged writes whose record the primary did not return (neither 200 nor 404). */
   readonly unverified: number;
+  /**
+   * Records created by a POST with an `Idempotency-Key` that the primary stores more than once,
+   * as when the router sent the POST to both targets and each created its own record.
+   */
+  readonly duplicated: number;
+  /** Up to ten duplicated records, for the report. */
+  readonly duplicated_examples: readonly { agent: string; session: string; copies: number }[];
   /** Distinct records read back. */
   readonly records_checked: number;
   /** The URL the records were read from: the primary itself, never the router. */
@@ -40,6 +48,7 @@ export async function verifyWrites(
   tokens: ReadonlyMap<string, string>,
   acks: readonly AckedWrite[],
   outboxPending: number | null,
+  added: readonly AddedRecord[] = [],
   concurrency = 8,
 ): Promise<WritesCheck> {
   const byRecord = new Map<string, AckedWrite[]>();
@@ -72,6 +81,8 @@ export async function verifyWrites(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  const duplicated = await findDuplicates(http, primaryUrl, tokens, added, concurrency);
+  unverified += duplicated.unreadable;
 
   return {
     checked: true,
@@ -79,6 +90,8 @@ export async function verifyWrites(
     lost: lost.length,
     lost_examples: lost.slice(0, EXAMPLES),
     unverified,
+    duplicated: duplicated.found.length,
+    duplicated_examples: duplicated.found.slice(0, EXAMPLES),
     records_checked: byRecord.size,
     read_from: primaryUrl,
     outbox_pending_at_check: outboxPending,
@@ -118,4 +131,43 @@ async function readRecord(
     if (response.status === 404) return null;
   }
   return 'unreadable';
+}
+
+/**
+ * Lists the session of each added record on the primary and reports the sessions that hold more
+ * than one record. `unreadable` counts sessions that could not be listed.
+ */
+async function findDuplicates(
+  http: DrillHttp,
+  primaryUrl: string,
+  tokens: ReadonlyMap<string, string>,
+  added: readonly AddedRecord[],
+  concurrency: number,
+): Promise<{ found: { agent: string; session: string; copies: number }[]; unreadable: number }> {
+  const found: { agent: string; session: string; copies: number }[] = [];
+  let unreadable = 0;
+  const queue = [...added];
+  const worker = async () => {
+    for (let record = queue.shift(); record; record = queue.shift()) {
+      const query =
+        `?user_id=${ADDED_RECORDS_USER}&session_id=${encodeURIComponent(record.sessionId)}` +
+        '&limit=10';
+      let copies: number | null = null;
+      for (let attempt = 1; attempt <= READ_ATTEMPTS && copies === null; attempt += 1) {
+        const response = await http.send(
+          primaryUrl,
+          'GET',
+          `/api/v1/${record.agentId}/memory${query}`,
+          { token: tokens.get(record.agentId) },
+        );
+        if (response.status === 200 && Array.isArray(response.json?.records)) {
+          copies = response.json.records.length;
+        }
+      }
+      if (copies === null) unreadable += 1;
+      else if (copies > 1) found.push({ agent: record.agentId, session: record.sessionId, copies });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { found, unreadable };
 }

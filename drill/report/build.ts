@@ -105,6 +105,14 @@ export function checkPromises(
       limit: '0 lost',
     },
     {
+      name: 'keyed_writes_applied_once',
+      kept: writes.checked ? writes.duplicated === 0 : null,
+      measured: writes.checked
+        ? `${writes.duplicated} of the records created with an Idempotency-Key held twice`
+        : 'not checked',
+      limit: '0 held twice',
+    },
+    {
       name: 'no_safe_errors_during_failover',
       kept: safeErrors === 0,
       measured: `${phases.outage.safe_errors} in outage, ${phases.recovery.safe_errors} in recovery`,

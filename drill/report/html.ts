@@ -127,6 +127,7 @@ function writesTable(report: DrillReport): string {
     ['acknowledged', w.acknowledged],
     ['lost', w.checked ? w.lost : 'not checked'],
     ['unverified', w.unverified],
+    ['duplicated (keyed POST held twice)', w.checked ? w.duplicated : 'not checked'],
     ['records read back', w.records_checked],
     ['read from', w.read_from],
   ];

@@ -53,7 +53,7 @@ export function renderSummary(report: DrillReport): string {
     `detection ${formatMs(failover.detection_ms)} (by ${failover.detected_by ?? 'n/a'}), ` +
       `recovery ${formatMs(failover.recovery_ms)}, flips ${failover.flips}`,
     `writes: ${writes.acknowledged} acknowledged, ${writes.checked ? writes.lost : 'not checked'} lost, ` +
-      `read back from ${writes.read_from}`,
+      `${writes.checked ? writes.duplicated : 'not checked'} duplicated, read back from ${writes.read_from}`,
   ];
   const errors = report.errors.map((error) => `drill error: ${error}`);
   return [phases.toString(), ...facts, promises.toString(), ...errors].join('\n');

@@ -43,6 +43,8 @@ export const WRITES: WritesCheck = {
   lost: 0,
   lost_examples: [],
   unverified: 0,
+  duplicated: 0,
+  duplicated_examples: [],
   records_checked: 10,
   read_from: 'http://127.0.0.1:1',
   outbox_pending_at_check: 0,

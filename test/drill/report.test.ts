@@ -11,6 +11,7 @@ describe('report assembly', () => {
 
     expect(report.promises.map((promise) => [promise.name, promise.kept])).toEqual([
       ['no_lost_writes', true],
+      ['keyed_writes_applied_once', true],
       ['no_safe_errors_during_failover', true],
       ['detection_under_1s', true],
       ['recovery_under_5s', true],
@@ -65,6 +66,7 @@ describe('report assembly', () => {
   it.each([
     ['lost writes', { writes: { ...WRITES, lost: 1 } }, 'no_lost_writes'],
     ['unverified writes', { writes: { ...WRITES, unverified: 2 } }, 'no_lost_writes'],
+    ['duplicated writes', { writes: { ...WRITES, duplicated: 1 } }, 'keyed_writes_applied_once'],
     ['slow detection', { failover: { ...FAILOVER, detection_ms: 1000 } }, 'detection_under_1s'],
     ['no detection', { failover: { ...FAILOVER, detection_ms: null } }, 'detection_under_1s'],
     ['no recovery', { failover: { ...FAILOVER, recovery_ms: null } }, 'recovery_under_5s'],
@@ -161,6 +163,8 @@ describe('report rendering', () => {
 
     expect(summary).toMatch(/│ outage +│ 10 +│ 0 +│ 0 /);
     expect(summary).toMatch(/│ detection_under_1s +│ kept +│ 40 ms/);
-    expect(summary).toContain('writes: 12 acknowledged, 0 lost, read back from http://127.0.0.1:1');
+    expect(summary).toContain(
+      'writes: 12 acknowledged, 0 lost, 0 duplicated, read back from http://127.0.0.1:1',
+    );
   });
 });
