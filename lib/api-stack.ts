@@ -131,6 +131,14 @@ export class ApiStack extends Stack {
       }
     }
     new CfnOutput(this, 'ApiUrl', { value: this.url, description: 'Base URL of the API' });
+    if (config.failover) {
+      // The failover name points at the edge during an outage, so a router or a drill that
+      // needs the cloud path itself takes this URL.
+      new CfnOutput(this, 'CloudUrl', {
+        value: `https://${config.failover.cloudDomain}/`,
+        description: 'Base URL of the cloud path alone, without DNS failover',
+      });
+    }
   }
 }
 

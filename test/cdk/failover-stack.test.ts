@@ -193,6 +193,7 @@ describe('FailoverStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     api.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
     expect(stacks.api.url).toBe('https://api.example.com/');
     api.hasOutput('ApiUrl', { Value: 'https://api.example.com/' });
+    api.hasOutput('CloudUrl', { Value: 'https://cloud.api.example.com/' });
     if (!stacks.failover) throw new Error('expected a failover stack');
     const checks = template(stacks.failover).findResources('AWS::Route53::HealthCheck');
     // The execute-api name in Lambda permissions is the service of an ARN, not the endpoint.
@@ -214,6 +215,7 @@ describe('FailoverStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
 
     api.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: false });
     expect(JSON.stringify(api.findOutputs('ApiUrl'))).toContain('execute-api');
+    expect(api.findOutputs('CloudUrl')).toEqual({});
   });
 
   it('serves both names from the API over TLS 1.2', () => {
