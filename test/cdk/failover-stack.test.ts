@@ -8,7 +8,13 @@ import { HealthService } from '../../lambdas/core/health.js';
 import { createHealthHandler, type HandlerServices } from '../../lambdas/handlers/index.js';
 import type { AppLogger, HealthProbe } from '../../lambdas/ports/index.js';
 import { apiGatewayEvent, lambdaContext } from '../support/events.js';
-import { FAILOVER_SETTINGS, keyStatementsFor, SYNTH_TIMEOUT_MS, synthHappyOs } from './support.js';
+import {
+  alarmKeyCondition,
+  FAILOVER_SETTINGS,
+  keyStatementsFor,
+  SYNTH_TIMEOUT_MS,
+  synthHappyOs,
+} from './support.js';
 
 const FAILOVER_IN_US_EAST_1 = {
   ...FAILOVER_SETTINGS,
@@ -173,17 +179,7 @@ describe('FailoverStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     const statements = keyStatementsFor(template(stacks.failover), 'cloudwatch.amazonaws.com');
 
     expect(statements).toHaveLength(1);
-    expect(statements[0]?.Condition).toEqual({
-      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-      ArnLike: {
-        'aws:SourceArn': {
-          'Fn::Join': [
-            '',
-            ['arn:aws:cloudwatch:us-east-1:', { Ref: 'AWS::AccountId' }, ':alarm:*'],
-          ],
-        },
-      },
-    });
+    expect(statements[0]?.Condition).toEqual(alarmKeyCondition('us-east-1'));
   });
 
   it('turns the execute-api endpoint off behind the custom domains', () => {

@@ -90,3 +90,18 @@ export function keyStatementsFor(template: Template, service: string): PolicySta
     .flatMap((key) => key.Properties.KeyPolicy.Statement as PolicyStatementJson[])
     .filter((statement) => JSON.stringify(statement).includes(`"Service":"${service}"`));
 }
+
+/**
+ * Returns the condition that limits an alarm topic key to CloudWatch alarms of this account in
+ * `region`.
+ */
+export function alarmKeyCondition(region: string): Record<string, unknown> {
+  return {
+    StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    ArnLike: {
+      'aws:SourceArn': {
+        'Fn::Join': ['', [`arn:aws:cloudwatch:${region}:`, { Ref: 'AWS::AccountId' }, ':alarm:*']],
+      },
+    },
+  };
+}

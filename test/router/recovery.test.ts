@@ -16,6 +16,16 @@ import {
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
+/** Makes the router's primary hang, for traffic and health checks alike. */
+async function addHangFault(url: string): Promise<void> {
+  const response = await fetch(`${url}/router/faults`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ target: 'primary', fault: 'hang' }),
+  });
+  await response.text();
+}
+
 describe('router breaker and recovery gate', { timeout: 60_000 }, () => {
   const processes: TargetProcess[] = [];
   let router: Router | undefined;
@@ -94,11 +104,7 @@ describe('router breaker and recovery gate', { timeout: 60_000 }, () => {
   it('treats a hanging primary as down', async () => {
     const { router, url } = await setUp(async () => ({ ready: true }));
     const flips = recordEvents(router, 'flip');
-    await fetch(`${url}/router/faults`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({ target: 'primary', fault: 'hang' }),
-    }).then((response) => response.text());
+    await addHangFault(url);
 
     await waitUntil(() => flips.length === 1, 2_000, 'the flip caused by failing checks');
     const response = await fetch(`${url}/during-hang`);
@@ -111,11 +117,7 @@ describe('router breaker and recovery gate', { timeout: 60_000 }, () => {
   it('moves a GET waiting on a hang to the edge', async () => {
     const { router, url } = await setUp(async () => ({ ready: true }));
     const flips = recordEvents(router, 'flip');
-    await fetch(`${url}/router/faults`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({ target: 'primary', fault: 'hang' }),
-    }).then((response) => response.text());
+    await addHangFault(url);
 
     // Sent before the checks fail, so it waits on the primary until the flip.
     const started = performance.now();
