@@ -80,6 +80,16 @@ export class HybridLogicalClock {
     return formatVersion({ wallMs: this.lastMs, counter: this.counter, nodeId: this.nodeId });
   }
 
+  /**
+   * Returns a version `ms` before this clock's current time, without advancing the clock. A
+   * write given it loses to every write made less than `ms` earlier on any node whose clock
+   * agrees with this one, and to every later write.
+   */
+  before(ms: number): string {
+    const wallMs = Math.max(0, Math.max(this.lastMs, this.wallClock()) - ms);
+    return formatVersion({ wallMs, counter: 0, nodeId: this.nodeId });
+  }
+
   /** Advances the clock past a version received from another node, so later writes sort after it. */
   observe(version: string): void {
     const remote = parseVersion(version);

@@ -18,6 +18,19 @@ export function createIdGenerator(): IdGenerator {
 }
 
 /**
+ * How far back a record created by a request with an idempotency key dates its first version.
+ * When the router retries such a request on the other node, the first node may still run it
+ * later, and its record must not replace a write acknowledged after the retry. It ran no later
+ * than its own timeout after the retry started: at most 29 s for a function behind API Gateway,
+ * and the router gives up on a target after 5 s by default. A minute covers both, and stays far
+ * from the 30 days after which replication drops old writes to unknown records.
+ *
+ * NOTE: a node that runs a keyed create more than this long after it arrived (a process stopped
+ * and resumed, say) can still replace a newer write of that record.
+ */
+export const KEYED_CREATE_BACKDATE_MS = 60_000;
+
+/**
  * Returns the id of a record created by a request with an idempotency key: the same on every
  * node for the same agent, kind of record and key. When the router retries such a request on
  * the other node after the first one stored it, both nodes write one record under one id, and

@@ -12,7 +12,7 @@ import {
   ResourceConflictError,
   ResourceNotFoundError,
 } from './errors.js';
-import { idForIdempotencyKey, type IdGenerator } from './ids.js';
+import { idForIdempotencyKey, KEYED_CREATE_BACKDATE_MS, type IdGenerator } from './ids.js';
 
 /** Fields a caller sets on a memory record. */
 export interface MemoryInput {
@@ -71,10 +71,10 @@ export class MemoryService {
     const existing = input.key
       ? await this.deps.store.getByKey(agentId, input.key, this.now())
       : null;
-    const id =
-      existing?.id ??
-      (idempotencyKey ? idForIdempotencyKey(agentId, 'memory', idempotencyKey) : this.deps.ids());
-    return this.write(agentId, id, existing, maxRecords, input);
+    if (existing || !idempotencyKey) {
+      return this.write(agentId, existing?.id ?? this.deps.ids(), existing, maxRecords, input);
+    }
+    return this.addOnce(agentId, maxRecords, input, idempotencyKey);
   }
 
   /** Creates or replaces the record with this id. */
@@ -150,12 +150,43 @@ export class MemoryService {
     await this.tombstone(await this.getByKey(agentId, key));
   }
 
+  /**
+   * Creates the record of an idempotency key, once: a repeat returns the record as it is now,
+   * changed since or not. Its first version is backdated by {@link KEYED_CREATE_BACKDATE_MS}, so
+   * that a late repeat of the request on another node never replaces a later write.
+   *
+   * @throws {ResourceConflictError} `idempotency_key_reused` when that record was deleted.
+   */
+  private async addOnce(
+    agentId: string,
+    maxRecords: number,
+    input: MemoryInput,
+    idempotencyKey: string,
+  ): Promise<MemoryWriteResult> {
+    const id = idForIdempotencyKey(agentId, 'memory', idempotencyKey);
+    const current = await this.deps.store.get(agentId, id, this.now());
+    if (current) return { record: current, created: false };
+
+    const version = this.deps.clock.before(KEYED_CREATE_BACKDATE_MS);
+    const result = await this.write(agentId, id, null, maxRecords, input, version);
+    if (result.record.deleted || result.record.version !== version) {
+      // A tombstone or a newer write of the record was already stored, so this one did not count.
+      throw new ResourceConflictError(
+        'idempotency_key_reused',
+        `The record created with Idempotency-Key "${idempotencyKey}" was deleted or replaced.`,
+        { field: 'header.idempotency-key', hint: 'Send a new key to add another record.' },
+      );
+    }
+    return result;
+  }
+
   private async write(
     agentId: string,
     id: string,
     existing: MemoryRecord | null,
     maxRecords: number,
     input: MemoryInput,
+    version: string = this.deps.clock.now(),
   ): Promise<MemoryWriteResult> {
     if (!existing) await this.checkQuota(agentId, maxRecords);
 
@@ -174,7 +205,7 @@ export class MemoryService {
       createdAt: existing?.createdAt ?? timestamp,
       updatedAt: timestamp,
       expiresAt: input.ttlSeconds ? new Date(nowMs + input.ttlSeconds * 1000).toISOString() : null,
-      version: this.deps.clock.now(),
+      version,
       deleted: false,
     };
 

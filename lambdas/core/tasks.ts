@@ -1,7 +1,7 @@
 import type { JsonValue, TaskQueue, TaskRecord, TaskStatus, TaskStore } from '../ports/index.js';
 import type { HybridLogicalClock } from './clock.js';
 import { LimitExceededError, ResourceConflictError, ResourceNotFoundError } from './errors.js';
-import { idForIdempotencyKey, type IdGenerator } from './ids.js';
+import { idForIdempotencyKey, KEYED_CREATE_BACKDATE_MS, type IdGenerator } from './ids.js';
 import { decodePageCursor, encodePageCursor } from './page-cursor.js';
 import { IdempotencyKeyReusedError, TaskFinishedError } from './task-errors.js';
 import { isFinalStatus, isSameSubmission, reviseTask } from './task-records.js';
@@ -210,7 +210,11 @@ export class TaskService {
       updatedAt: timestamp,
       startedAt: null,
       finishedAt: null,
-      version: this.deps.clock.now(),
+      // A keyed task dates its first version back, as a keyed memory record does, so that a late
+      // repeat of the submission on another node never replaces the task's later states.
+      version: submission.idempotencyKey
+        ? this.deps.clock.before(KEYED_CREATE_BACKDATE_MS)
+        : this.deps.clock.now(),
     };
   }
 

@@ -32,6 +32,17 @@ describe('HybridLogicalClock', () => {
     expect(parseVersion(next).wallMs).toBe(9000);
   });
 
+  it('dates a version back without advancing', () => {
+    const clock = new HybridLogicalClock('node-a', () => 100_000);
+    const latest = clock.now();
+
+    const backdated = clock.before(60_000);
+
+    expect(parseVersion(backdated)).toEqual({ wallMs: 40_000, counter: 0, nodeId: 'node-a' });
+    expect(compareVersions(latest, clock.now())).toBeLessThan(0);
+    expect(parseVersion(clock.now()).wallMs).toBe(100_000);
+  });
+
   it('round-trips a version through its string form', () => {
     const timestamp = { wallMs: 1_796_400_000_000, counter: 42, nodeId: 'edge-1' };
     expect(parseVersion(formatVersion(timestamp))).toEqual(timestamp);

@@ -59,6 +59,49 @@ describe('MemoryService', () => {
     expect(otherAgent.record.id).not.toBe(here.record.id);
   });
 
+  it('returns the current record for a repeated key', async () => {
+    const first = await memory.add('a', 10, { content: 'first' }, 'key-1');
+    now += 1000;
+    await memory.putById('a', first.record.id, 10, { content: 'changed' });
+
+    const again = await memory.add('a', 10, { content: 'first' }, 'key-1');
+
+    expect(again.created).toBe(false);
+    expect(again.record.content).toBe('changed');
+  });
+
+  it('keeps a later write over a late repeat elsewhere', async () => {
+    const otherStore = new SqliteMemoryStore(openDatabase(':memory:'));
+    const other = new MemoryService({
+      store: otherStore,
+      clock: new HybridLogicalClock('other', () => now),
+      ids: createIdGenerator(),
+      now: () => now,
+    });
+    // The edge created the record after the router gave up on the cloud, then took an update.
+    const created = await memory.add('a', 10, { content: 'first' }, 'key-1');
+    now += 1000;
+    const updated = await memory.putById('a', created.record.id, 10, { content: 'changed' });
+    // The cloud runs the original request 20 s late, then receives the edge's writes.
+    now += 20_000;
+    const late = await other.add('a', 10, { content: 'first' }, 'key-1');
+    await otherStore.put(updated.record);
+
+    expect(late.record.id).toBe(created.record.id);
+    expect(late.record.version < updated.record.version).toBe(true);
+    expect((await other.get('a', created.record.id)).content).toBe('changed');
+  });
+
+  it('rejects a repeated key whose record was deleted', async () => {
+    const { record } = await memory.add('a', 10, { content: 'first' }, 'key-1');
+    now += 1000;
+    await memory.delete('a', record.id);
+
+    await expect(memory.add('a', 10, { content: 'first' }, 'key-1')).rejects.toMatchObject({
+      code: 'idempotency_key_reused',
+    });
+  });
+
   it('indexes the text form of a structured value', async () => {
     const { record } = await memory.add('a', 10, { key: 'k', value: { city: 'Oslo' } });
     expect(record.content).toBe('{"city":"Oslo"}');
