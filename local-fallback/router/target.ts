@@ -148,11 +148,10 @@ export class Target {
     if (ms >= request.headersTimeoutMs) {
       return hangOutcome(request);
     }
-    try {
-      await sleep(ms, undefined, { signal: request.clientAbort.signal });
-    } catch {
-      return { kind: 'client_aborted' };
-    }
+    const waited = await waitAsTarget(request, ms);
+    if (waited === 'client_aborted') return { kind: 'client_aborted' };
+    // A slow target has the request already, as a hanging one does.
+    if (waited === 'abandoned') return { kind: 'failed', failure: ABANDONED_FAILURE, sent: true };
     return exchange(
       this.pool,
       { ...request, headersTimeoutMs: request.headersTimeoutMs - ms },
@@ -200,19 +199,29 @@ function refusedOutcome(faultId: string): ExchangeOutcome {
 }
 
 // A hanging target is one that accepted the request: its outcome is unknown, as in a real hang.
-// A flip away from the target ends the wait as it ends a real exchange's.
 async function hangOutcome(request: ExchangeRequest): Promise<ExchangeOutcome> {
+  const waited = await waitAsTarget(request, request.headersTimeoutMs);
+  if (waited === 'client_aborted') return { kind: 'client_aborted' };
+  if (waited === 'abandoned') return { kind: 'failed', failure: ABANDONED_FAILURE, sent: true };
+  const failure = { kind: 'timeout' as const, message: 'response headers timed out' };
+  return { kind: 'failed', failure, sent: true };
+}
+
+// Waits as a slow or hanging target would keep a request waiting. The client going away or a
+// flip away from the target ends the wait, as either ends a real exchange.
+async function waitAsTarget(
+  request: ExchangeRequest,
+  ms: number,
+): Promise<'elapsed' | 'client_aborted' | 'abandoned'> {
   const abandon = new AbortController();
   const stopWaiting = request.waiting?.add(() => abandon.abort());
   try {
     const signal = AbortSignal.any([request.clientAbort.signal, abandon.signal]);
-    await sleep(request.headersTimeoutMs, undefined, { signal });
+    await sleep(ms, undefined, { signal });
+    return 'elapsed';
   } catch {
-    if (request.clientAbort.aborted) return { kind: 'client_aborted' };
-    return { kind: 'failed', failure: ABANDONED_FAILURE, sent: true };
+    return request.clientAbort.aborted ? 'client_aborted' : 'abandoned';
   } finally {
     stopWaiting?.();
   }
-  const failure = { kind: 'timeout' as const, message: 'response headers timed out' };
-  return { kind: 'failed', failure, sent: true };
 }

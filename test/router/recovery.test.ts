@@ -16,12 +16,16 @@ import {
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
-/** Makes the router's primary hang, for traffic and health checks alike. */
-async function addHangFault(url: string): Promise<void> {
+/** Makes the router's primary hang, or answer late, for traffic and health checks alike. */
+async function addHangFault(url: string, latencyMs?: number): Promise<void> {
+  const fault =
+    latencyMs === undefined
+      ? { target: 'primary', fault: 'hang' }
+      : { target: 'primary', fault: 'latency', latency_ms: latencyMs };
   const response = await fetch(`${url}/router/faults`, {
     method: 'POST',
     headers: auth,
-    body: JSON.stringify({ target: 'primary', fault: 'hang' }),
+    body: JSON.stringify(fault),
   });
   await response.text();
 }
@@ -114,10 +118,13 @@ describe('router breaker and recovery gate', { timeout: 60_000 }, () => {
     expect(response.headers.get('x-happy-served-by')).toBe('edge');
   });
 
-  it('moves a GET waiting on a hang to the edge', async () => {
+  it.each([
+    ['a hang', undefined],
+    ['a 2 s latency', 2_000],
+  ])('moves a GET waiting on %s to the edge', async (_case, latencyMs) => {
     const { router, url } = await setUp(async () => ({ ready: true }));
     const flips = recordEvents(router, 'flip');
-    await addHangFault(url);
+    await addHangFault(url, latencyMs);
 
     // Sent before the checks fail, so it waits on the primary until the flip.
     const started = performance.now();
