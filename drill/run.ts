@@ -271,6 +271,7 @@ function notVerified(primaryUrl: string): WritesCheck {
     lost_examples: [],
     unverified: 0,
     duplicated: 0,
+    keyed_records_checked: 0,
     duplicated_examples: [],
     records_checked: 0,
     read_from: primaryUrl,

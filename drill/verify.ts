@@ -23,6 +23,8 @@ export interface WritesCheck {
    * as when the router sent the POST to both targets and each created its own record.
    */
   readonly duplicated: number;
+  /** Records created by a keyed POST whose copies were counted. */
+  readonly keyed_records_checked: number;
   /** Up to ten duplicated records, for the report. */
   readonly duplicated_examples: readonly { agent: string; session: string; copies: number }[];
   /** Distinct records read back. */
@@ -91,6 +93,7 @@ export async function verifyWrites(
     lost_examples: lost.slice(0, EXAMPLES),
     unverified,
     duplicated: duplicated.found.length,
+    keyed_records_checked: added.length - duplicated.unreadable,
     duplicated_examples: duplicated.found.slice(0, EXAMPLES),
     records_checked: byRecord.size,
     read_from: primaryUrl,

@@ -44,6 +44,7 @@ export const WRITES: WritesCheck = {
   lost_examples: [],
   unverified: 0,
   duplicated: 0,
+  keyed_records_checked: 3,
   duplicated_examples: [],
   records_checked: 10,
   read_from: 'http://127.0.0.1:1',

@@ -76,6 +76,13 @@ describe('report assembly', () => {
     expect(report.promises.find((p) => p.name === name)?.kept).toBe(false);
   });
 
+  it('does not judge keyed writes without one', () => {
+    const writes = { ...WRITES, keyed_records_checked: 0 };
+    const report = assembleReport(record(healthySamples(), { writes }));
+
+    expect(report.promises.find((p) => p.name === 'keyed_writes_applied_once')?.kept).toBeNull();
+  });
+
   it('does not apply detection and recovery when no failover is expected', () => {
     const failover = { ...FAILOVER, expected: false, detection_ms: null, recovery_ms: null };
     const report = assembleReport(record(healthySamples(), { failover }));

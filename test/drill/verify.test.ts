@@ -54,6 +54,7 @@ describe('verifyWrites', () => {
     ]);
 
     expect(check.duplicated).toBe(0);
+    expect(check.keyed_records_checked).toBe(1);
     expect(check.unverified).toBe(0);
   });
 });
