@@ -33,29 +33,38 @@ export function parseStartOptions(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): ParsedStartOptions {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        home: { type: 'string' },
-        'primary-url': { type: 'string' },
-        help: { type: 'boolean' },
-      },
-    }));
-  } catch (error) {
-    return { ok: false, problems: [(error as Error).message] };
-  }
+  // Not strict, so that an unknown flag or a missing value joins the other problems instead of
+  // hiding them behind the parser's first error.
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    strict: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      home: { type: 'string' },
+      'primary-url': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
 
   const problems: string[] = [];
-  const portText = (values.port as string | undefined) ?? env.PORT ?? '8000';
+  for (const [name, value] of Object.entries(values)) {
+    if (!KNOWN_FLAGS.has(name)) {
+      problems.push(`--${name}: unknown option; see the list below.`);
+    } else if (name !== 'help' && typeof value !== 'string') {
+      problems.push(`--${name}: missing value.`);
+    }
+  }
+  if (positionals.length > 0) {
+    const quoted = positionals.map((argument) => `"${argument}"`).join(', ');
+    problems.push(`unexpected argument ${quoted}.`);
+  }
+  const portText = stringValue(values.port) ?? env.PORT ?? '8000';
   const port = Number(portText);
   if (portText.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65_535) {
     problems.push(`--port (or PORT): invalid value "${portText}"; use 0 to 65535.`);
   }
-  const primaryUrl = (values['primary-url'] as string | undefined) ?? env.HAPPY_PRIMARY_URL;
+  const primaryUrl = stringValue(values['primary-url']) ?? env.HAPPY_PRIMARY_URL;
   if (primaryUrl !== undefined && !isHttpUrl(primaryUrl)) {
     problems.push(
       `--primary-url (or HAPPY_PRIMARY_URL): invalid value "${primaryUrl}"; use an http:// or ` +
@@ -69,12 +78,18 @@ export function parseStartOptions(
     options: {
       help: values.help === true,
       port,
-      host: (values.host as string | undefined) ?? env.HOST ?? '127.0.0.1',
-      home: (values.home as string | undefined) ?? env.HAPPY_HOME,
+      host: stringValue(values.host) ?? env.HOST ?? '127.0.0.1',
+      home: stringValue(values.home) ?? env.HAPPY_HOME,
       primaryUrl,
       adminToken: env.HAPPY_ADMIN_TOKEN || undefined,
     },
   };
+}
+
+const KNOWN_FLAGS = new Set(['port', 'host', 'home', 'primary-url', 'help']);
+
+function stringValue(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 function isHttpUrl(text: string): boolean {

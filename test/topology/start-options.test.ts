@@ -42,11 +42,20 @@ describe('parseStartOptions', () => {
     expect(problems[1]).toMatch(/--primary-url .*"notaurl".*http/);
   });
 
-  it('rejects an unknown flag', () => {
-    const parsed = parseStartOptions(['--prot', '9000'], {});
+  it('lists unknown flags with the other problems', () => {
+    const parsed = parseStartOptions(
+      ['--port', 'abc', '--prot', '9000', '--primary-url', 'notaurl', '--home'],
+      {},
+    );
 
     expect(parsed.ok).toBe(false);
-    expect(parsed.ok ? [] : parsed.problems).toEqual([expect.stringContaining("'--prot'")]);
+    expect(parsed.ok ? [] : parsed.problems).toEqual([
+      '--prot: unknown option; see the list below.',
+      '--home: missing value.',
+      'unexpected argument "9000".',
+      expect.stringMatching(/^--port .*"abc"/),
+      expect.stringMatching(/^--primary-url .*"notaurl"/),
+    ]);
   });
 });
 
