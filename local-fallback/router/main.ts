@@ -25,16 +25,13 @@ function loadOrExit(): RouterConfig | undefined {
   }
 }
 
-function withAdminToken(config: RouterConfig): RouterConfig {
+/** Returns the config with an admin token, and the token when this run generated it. */
+function withAdminToken(config: RouterConfig): { config: RouterConfig; generated?: string } {
   if (config.adminToken !== undefined) {
-    return config;
+    return { config };
   }
-  // Printed once, outside the log, so that the token never reaches log storage.
   const adminToken = randomBytes(24).toString('base64url');
-  process.stderr.write(
-    `HAPPY_ADMIN_TOKEN is not set; the admin token of this run is ${adminToken}\n`,
-  );
-  return { ...config, adminToken };
+  return { config: { ...config, adminToken }, generated: adminToken };
 }
 
 function stopOnSignals(router: Router, logger: Logger): void {
@@ -63,7 +60,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const config = withAdminToken(loaded);
+  const { config, generated } = withAdminToken(loaded);
   const logger = pino({ name: 'happy-router', level: process.env.LOG_LEVEL ?? 'info' });
   const router = createRouter(config, { logger });
   try {
@@ -72,6 +69,12 @@ async function main(): Promise<void> {
     await router.close();
     process.stderr.write(`${describeListenError(error, config.host, config.port)}\n`);
     process.exit(1);
+  }
+  if (generated !== undefined) {
+    // Printed once the router listens, outside the log, so that it never reaches log storage.
+    process.stderr.write(
+      `HAPPY_ADMIN_TOKEN is not set; the admin token of this run is ${generated}\n`,
+    );
   }
   stopOnSignals(router, logger);
 }
