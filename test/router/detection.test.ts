@@ -1,14 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import type { Router } from '../../local-fallback/router/index.js';
-import {
-  ADMIN_TOKEN,
-  type TargetProcess,
-  recordEvents,
-  startRouter,
-  startTarget,
-  waitUntil,
-} from './harness.js';
+import { ADMIN_TOKEN, recordEvents, useRouterWithTargets, waitUntil } from './harness.js';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
@@ -23,25 +15,8 @@ function metricValue(text: string, name: string): number {
 }
 
 describe('router detection time', { timeout: 60_000 }, () => {
-  const processes: TargetProcess[] = [];
-  let router: Router | undefined;
-
-  afterEach(async () => {
-    await router?.close();
-    router = undefined;
-    await Promise.all(processes.splice(0).map((target) => target.kill()));
-  });
-
-  async function setUp() {
-    const primary = await startTarget('cloud');
-    const secondary = await startTarget('edge');
-    processes.push(primary, secondary);
-    const started = await startRouter(primary.url, secondary.url, {
-      failover: { minHoldMs: 0, stableMs: 300 },
-    });
-    router = started.router;
-    return { url: started.url, router: started.router };
-  }
+  const { start } = useRouterWithTargets();
+  const setUp = () => start({ config: { failover: { minHoldMs: 0, stableMs: 300 } } });
 
   async function addDownFault(url: string): Promise<string> {
     const response = await fetch(`${url}/router/faults`, {

@@ -1,33 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import type { Router } from '../../local-fallback/router/index.js';
 import {
-  type TargetProcess,
   recordEvents,
   startLoad,
-  startRouter,
   startTarget,
+  useRouterWithTargets,
   waitUntil,
 } from './harness.js';
 
 describe('router failover with real target processes', { timeout: 60_000 }, () => {
-  const processes: TargetProcess[] = [];
-  let router: Router | undefined;
-
-  afterEach(async () => {
-    await router?.close();
-    router = undefined;
-    await Promise.all(processes.splice(0).map((target) => target.kill()));
-  });
-
-  async function setUp() {
-    const primary = await startTarget('cloud');
-    const secondary = await startTarget('edge');
-    processes.push(primary, secondary);
-    const started = await startRouter(primary.url, secondary.url);
-    router = started.router;
-    return { primary, secondary, url: started.url, router: started.router };
-  }
+  const { start: setUp, track } = useRouterWithTargets();
 
   it('fails over without client errors', async () => {
     const { primary, url, router } = await setUp();
@@ -71,7 +53,7 @@ describe('router failover with real target processes', { timeout: 60_000 }, () =
     await waitUntil(() => flips.length === 1, 3_000, 'the flip to the edge');
 
     const restarted = await startTarget('cloud', { PORT: String(primary.port) });
-    processes.push(restarted);
+    track(restarted);
     const upAt = performance.now();
     await waitUntil(() => flips.length === 2, 10_000, 'the flip back to the primary');
     const response = await fetch(`${url}/after-recovery`);

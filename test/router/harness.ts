@@ -6,13 +6,14 @@ import { fileURLToPath } from 'node:url';
 
 import { pino } from 'pino';
 import { Pool } from 'undici';
+import { afterEach } from 'vitest';
 
 import {
   type Router,
   type RouterConfigInput,
   createRouter,
 } from '../../local-fallback/router/index.js';
-import type { RouterEvent } from '../../local-fallback/router/index.js';
+import type { RecoveryGate, RouterEvent } from '../../local-fallback/router/index.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/target.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -151,6 +152,7 @@ export async function startRouter(
   primary: string,
   secondary: string,
   overrides: Partial<RouterConfigInput> = {},
+  recoveryGate?: RecoveryGate,
 ): Promise<{ router: Router; url: string }> {
   const router = createRouter(
     {
@@ -161,10 +163,50 @@ export async function startRouter(
         secondary: { url: secondary, ...overrides.targets?.secondary },
       },
     },
-    { logger: pino({ level: process.env.ROUTER_TEST_LOG_LEVEL ?? 'silent' }) },
+    { logger: pino({ level: process.env.ROUTER_TEST_LOG_LEVEL ?? 'silent' }), recoveryGate },
   );
   const address = await router.listen(0, '127.0.0.1');
   return { router, url: `http://127.0.0.1:${address.port}` };
+}
+
+/** Settings of the targets and router that {@link useRouterWithTargets} starts. */
+export interface RouterWithTargetsOptions {
+  /** Extra environment of the primary fixture, such as `POST_DELAY_MS`. */
+  readonly primaryEnv?: Record<string, string>;
+  readonly config?: Partial<RouterConfigInput>;
+  readonly recoveryGate?: RecoveryGate;
+}
+
+/**
+ * Returns `start`, which starts a primary and a secondary fixture, as `cloud` and `edge`, and a
+ * router in front of them, and `track`, for a fixture a test starts itself. Call it in a
+ * `describe` block: it registers an `afterEach` that closes the router and kills the fixtures.
+ */
+export function useRouterWithTargets() {
+  const processes: TargetProcess[] = [];
+  let router: Router | undefined;
+
+  afterEach(async () => {
+    await router?.close();
+    router = undefined;
+    await Promise.all(processes.splice(0).map((target) => target.kill()));
+  });
+
+  const track = (target: TargetProcess) => processes.push(target);
+  const start = async (options: RouterWithTargetsOptions = {}) => {
+    const primary = await startTarget('cloud', options.primaryEnv);
+    const secondary = await startTarget('edge');
+    processes.push(primary, secondary);
+    const started = await startRouter(
+      primary.url,
+      secondary.url,
+      options.config,
+      options.recoveryGate,
+    );
+    router = started.router;
+    return { primary, secondary, router: started.router, url: started.url };
+  };
+  return { start, track };
 }
 
 /** Collects router events of one type, with the time each arrived. */

@@ -1,27 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import type { Router } from '../../local-fallback/router/index.js';
-import { type TargetProcess, startRouter, startTarget, targetStats } from './harness.js';
+import { type TargetProcess, targetStats, useRouterWithTargets } from './harness.js';
 
 describe('router retries of writes', { timeout: 60_000 }, () => {
-  const processes: TargetProcess[] = [];
-  let router: Router | undefined;
-
-  afterEach(async () => {
-    await router?.close();
-    router = undefined;
-    await Promise.all(processes.splice(0).map((target) => target.kill()));
-  });
-
+  const { start } = useRouterWithTargets();
   // The primary delays every POST response by 3 s, so the test can kill it while one is in flight.
-  async function setUp() {
-    const primary = await startTarget('cloud', { POST_DELAY_MS: '3000' });
-    const secondary = await startTarget('edge');
-    processes.push(primary, secondary);
-    const started = await startRouter(primary.url, secondary.url);
-    router = started.router;
-    return { primary, secondary, url: started.url };
-  }
+  const setUp = () => start({ primaryEnv: { POST_DELAY_MS: '3000' } });
 
   async function postAndKillPrimary(
     url: string,

@@ -1,18 +1,7 @@
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import {
-  type RecoveryGateResult,
-  type Router,
-  createRouter,
-} from '../../local-fallback/router/index.js';
-import {
-  ADMIN_TOKEN,
-  type TargetProcess,
-  recordEvents,
-  startTarget,
-  waitUntil,
-} from './harness.js';
+import type { RecoveryGateResult } from '../../local-fallback/router/index.js';
+import { ADMIN_TOKEN, recordEvents, useRouterWithTargets, waitUntil } from './harness.js';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
@@ -31,30 +20,12 @@ async function addHangFault(url: string, latencyMs?: number): Promise<void> {
 }
 
 describe('router breaker and recovery gate', { timeout: 60_000 }, () => {
-  const processes: TargetProcess[] = [];
-  let router: Router | undefined;
-
-  afterEach(async () => {
-    await router?.close();
-    router = undefined;
-    await Promise.all(processes.splice(0).map((target) => target.kill()));
-  });
-
-  async function setUp(gate: () => Promise<RecoveryGateResult>) {
-    const primary = await startTarget('cloud');
-    const secondary = await startTarget('edge');
-    processes.push(primary, secondary);
-    router = createRouter(
-      {
-        adminToken: ADMIN_TOKEN,
-        targets: { primary: { url: primary.url }, secondary: { url: secondary.url } },
-        failover: { minHoldMs: 0, stableMs: 300 },
-      },
-      { logger: pino({ level: 'silent' }), recoveryGate: gate },
-    );
-    const address = await router.listen(0, '127.0.0.1');
-    return { router, url: `http://127.0.0.1:${address.port}` };
-  }
+  const { start } = useRouterWithTargets();
+  const setUp = (recoveryGate: () => Promise<RecoveryGateResult>) =>
+    start({
+      config: { failover: { minHoldMs: 0, stableMs: 300 } },
+      recoveryGate,
+    });
 
   it('flips when the breaker opens', async () => {
     const { router, url } = await setUp(async () => ({ ready: true }));
