@@ -23,23 +23,35 @@ export interface ResponseSink {
  * the other target at once instead of waiting for this one's timeout.
  */
 export class WaitingRequests {
-  readonly #cancels = new Set<() => void>();
+  readonly #requests = new Set<CancellableRequest>();
 
-  /** Adds the cancel callback of one request and returns a function that removes it. */
-  add(cancel: () => void): () => void {
-    this.#cancels.add(cancel);
-    return () => this.#cancels.delete(cancel);
+  /** Adds a request until {@link remove} or {@link cancelAll}. */
+  add(request: CancellableRequest): void {
+    this.#requests.add(request);
+  }
+
+  /** Removes a request, once it has response headers or has ended. */
+  remove(request: CancellableRequest): void {
+    this.#requests.delete(request);
   }
 
   /** Cancels every waiting request and returns how many there were. */
   cancelAll(): number {
-    const cancels = [...this.#cancels];
-    this.#cancels.clear();
-    for (const cancel of cancels) {
-      cancel();
+    const requests = [...this.#requests];
+    this.#requests.clear();
+    for (const request of requests) {
+      request.cancel();
     }
-    return cancels.length;
+    return requests.length;
   }
+}
+
+/**
+ * A request in {@link WaitingRequests}. The exchange handler is one itself, so that a request
+ * on the hot path allocates no callback to take part.
+ */
+export interface CancellableRequest {
+  cancel(): void;
 }
 
 /** One request to one target. */
@@ -151,10 +163,8 @@ export const ABANDONED_FAILURE: TargetFailure = {
   message: 'traffic flipped to the other target before the response started',
 };
 
-const NOT_WAITING = (): void => undefined;
-
 /** undici dispatch handler that streams one response to a {@link ResponseSink}. */
-class ExchangeHandler implements Dispatcher.DispatchHandler {
+class ExchangeHandler implements Dispatcher.DispatchHandler, CancellableRequest {
   #sent = false;
   #mode: 'waiting' | 'forwarding' | 'holding' = 'waiting';
   #status = 0;
@@ -163,7 +173,6 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
   #abandoned = false;
   readonly #stopListening: () => void;
-  readonly #stopWaiting: () => void;
 
   constructor(
     private readonly request: ExchangeRequest,
@@ -173,7 +182,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     this.#stopListening = request.clientAbort.onAbort(() => {
       this.#controller?.abort(new ClientAbortedError());
     });
-    this.#stopWaiting = request.waiting?.add(() => this.#abandon()) ?? NOT_WAITING;
+    request.waiting?.add(this);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -195,7 +204,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       return;
     }
 
-    this.#stopWaiting();
+    this.request.waiting?.remove(this);
     this.#status = status;
     if (isFailureStatus(status) && this.request.holdFailures) {
       this.#mode = 'holding';
@@ -250,8 +259,8 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     }
   }
 
-  // Traffic flipped away: a request still waiting for headers goes to the other target now.
-  #abandon(): void {
+  /** Aborts the request because traffic flipped away, so that it goes to the other target now. */
+  cancel(): void {
     this.#abandoned = true;
     this.#controller?.abort(new AbandonedError());
   }
@@ -260,7 +269,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     if (!this.#settled) {
       this.#settled = true;
       this.#stopListening();
-      this.#stopWaiting();
+      this.request.waiting?.remove(this);
       this.settle(outcome);
     }
   }

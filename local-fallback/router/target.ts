@@ -214,7 +214,8 @@ async function waitAsTarget(
   ms: number,
 ): Promise<'elapsed' | 'client_aborted' | 'abandoned'> {
   const abandon = new AbortController();
-  const stopWaiting = request.waiting?.add(() => abandon.abort());
+  const waiter = { cancel: () => abandon.abort() };
+  request.waiting?.add(waiter);
   try {
     const signal = AbortSignal.any([request.clientAbort.signal, abandon.signal]);
     await sleep(ms, undefined, { signal });
@@ -222,6 +223,6 @@ async function waitAsTarget(
   } catch {
     return request.clientAbort.aborted ? 'client_aborted' : 'abandoned';
   } finally {
-    stopWaiting?.();
+    request.waiting?.remove(waiter);
   }
 }
