@@ -191,7 +191,7 @@ export class TaskService {
       agentId,
       // The same id on every node for one key, so a retry on the other node is the same task.
       // NOTE: a type that both nodes run may still run once on each before replication merges
-      // the two records; deferring the types that have side effects to the cloud avoids that.
+      // the two records. Deferring the types that have side effects to the cloud avoids that.
       id: submission.idempotencyKey
         ? idForIdempotencyKey(agentId, 'task', submission.idempotencyKey)
         : this.deps.ids(),

@@ -96,8 +96,8 @@ describe('HandlerFunction bundling', { timeout: SYNTH_TIMEOUT_MS }, () => {
     const file = bundles.get('memory')?.file ?? '';
     expect(readFileSync(file, 'utf8')).toContain('//# sourceMappingURL=index.mjs.map');
 
-    // Without its environment the bundle throws at import; the stack must name the TypeScript
-    // module that threw, as it does in Lambda with the NODE_OPTIONS the stack sets.
+    // Without its environment the bundle throws at import. With the NODE_OPTIONS the stack sets,
+    // the stack trace must name the TypeScript module that threw, as it does in Lambda.
     const child = spawnSync(
       process.execPath,
       ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`],

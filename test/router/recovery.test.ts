@@ -5,7 +5,7 @@ import { ADMIN_TOKEN, recordEvents, useRouterWithTargets, waitUntil } from './ha
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
-/** Makes the router's primary hang, or answer late, for traffic and health checks alike. */
+/** Makes the router's primary hang, or respond late, for traffic and health checks alike. */
 async function addHangFault(url: string, latencyMs?: number): Promise<void> {
   const fault =
     latencyMs === undefined

@@ -48,15 +48,15 @@ describe('MemoryService', () => {
     });
     const input = { userId: 'demo', content: 'hello' };
 
-    const here = await memory.add('a', 10, input, 'key-1');
-    const there = await other.add('a', 10, input, 'key-1');
+    const onFirstNode = await memory.add('a', 10, input, 'key-1');
+    const onOtherNode = await other.add('a', 10, input, 'key-1');
     const otherKey = await memory.add('a', 10, input, 'key-2');
     const otherAgent = await memory.add('b', 10, input, 'key-1');
 
-    expect(here.record.id).toMatch(/^k[0-9a-f]{32}$/);
-    expect(there.record.id).toBe(here.record.id);
-    expect(otherKey.record.id).not.toBe(here.record.id);
-    expect(otherAgent.record.id).not.toBe(here.record.id);
+    expect(onFirstNode.record.id).toMatch(/^k[0-9a-f]{32}$/);
+    expect(onOtherNode.record.id).toBe(onFirstNode.record.id);
+    expect(otherKey.record.id).not.toBe(onFirstNode.record.id);
+    expect(otherAgent.record.id).not.toBe(onFirstNode.record.id);
   });
 
   it('returns the current record for a repeated key', async () => {
